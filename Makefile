@@ -1,0 +1,34 @@
+# Reelpack: the two commands a newcomer needs are `make demo` and `make test`.
+# Both install what is missing first (Debian/Ubuntu packages, Python reference tools).
+
+SWIFT        ?= swift
+DEMO_DIR     ?= demo
+BUILD_FLAGS  ?=
+
+.PHONY: deps demo test bench build release clean
+
+## deps: install the C libraries, reference tools and Python packages (idempotent)
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+release: deps
+	$(SWIFT) build -c release $(BUILD_FLAGS)
+
+## demo: build in release, make a short synthetic reel and run the main job on it
+demo: release
+	@bash scripts/demo.sh "$(DEMO_DIR)"
+
+## test: every test, debug build
+test: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+
+## bench: benchmarks against reference tools, release build (see BENCHMARKS.md)
+bench: release
+	$(SWIFT) run -c release reelpack-bench $(BENCH)
+
+clean:
+	rm -rf .build $(DEMO_DIR)

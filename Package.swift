@@ -1,0 +1,78 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings that keep the code honest (see STYLE.md).
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+/// Hot numeric loops (metrics, DPX packing) are worth unchecked arithmetic in release.
+let fastSettings: [SwiftSetting] = strictSettings + [
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "Reelpack",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "reelpack", targets: ["reelpack"]),
+        .executable(name: "reelpack-bench", targets: ["reelpack-bench"]),
+        .library(name: "ReelpackEngine", targets: ["Engine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: C libraries (one system-library target each; Debian provides them)
+        .systemLibrary(
+            name: "CTIFF", pkgConfig: "libtiff-4",
+            providers: [.apt(["libtiff-dev"])]),
+        .systemLibrary(
+            name: "COpenJPEG", pkgConfig: "libopenjp2",
+            providers: [.apt(["libopenjp2-7-dev"])]),
+        .systemLibrary(
+            name: "CJXL", pkgConfig: "libjxl",
+            providers: [.apt(["libjxl-dev"])]),
+        // OpenJPH is C++ with exceptions and Debian's openjph.pc is empty: an
+        // extern "C" shim catches the exceptions and links the library by name.
+        .target(
+            name: "COpenJPHShim",
+            cxxSettings: [.unsafeFlags(["-std=c++17"])],
+            linkerSettings: [.linkedLibrary("openjph"), .linkedLibrary("stdc++")]),
+
+        // MARK: Parts (DESIGN.md §2)
+        .target(name: "ImageCore", swiftSettings: fastSettings),
+        .target(name: "Formats", dependencies: ["ImageCore", "CTIFF"], swiftSettings: fastSettings),
+        .target(name: "Metrics", dependencies: ["ImageCore"], swiftSettings: fastSettings),
+        .target(
+            name: "Codecs",
+            dependencies: ["ImageCore", "Formats", "COpenJPEG", "COpenJPHShim", "CJXL"],
+            swiftSettings: strictSettings),
+        .target(
+            name: "Engine",
+            dependencies: ["ImageCore", "Formats", "Metrics", "Codecs"],
+            swiftSettings: strictSettings),
+        .executableTarget(
+            name: "reelpack",
+            dependencies: [
+                "ImageCore", "Formats", "Metrics", "Codecs", "Engine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings),
+        .executableTarget(
+            name: "reelpack-bench",
+            dependencies: ["ImageCore", "Formats", "Metrics", "Codecs", "Engine", "TestSupport"],
+            swiftSettings: strictSettings),
+
+        // MARK: Tests
+        .target(name: "TestSupport", dependencies: ["ImageCore", "Formats"], swiftSettings: strictSettings),
+        .testTarget(name: "ImageCoreTests", dependencies: ["ImageCore", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Formats", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Formats", "Metrics", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"], swiftSettings: strictSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

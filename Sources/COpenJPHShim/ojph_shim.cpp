@@ -1,0 +1,1 @@
+#include "ojph_shim.h"

@@ -1,0 +1,130 @@
+import Foundation
+import ImageCore
+
+/// TIFF files through libtiff: reading what other tools write, writing what they read.
+///
+/// Frames deeper than 8 bits and shallower than 16 are written as 16-bit samples
+/// scaled by bit replication (10-bit: `v << 6 | v >> 4`), with the true depth recorded
+/// in the private `ReelpackFrame` tag so that reading them back returns the exact
+/// original codes (`>> 6`).
+public enum TIFF {
+    /// Private tag (UNDEFINED bytes, UTF-8 JSON) carrying the true bit depth and
+    /// any source record a conversion keeps (e.g. a DPX header), see `TIFFFrameRecord`.
+    public static let frameRecordTag: UInt32 = 65420
+    /// Private tag (UNDEFINED bytes, UTF-8 JSON) carrying a Reelpack seal.
+    public static let sealTag: UInt32 = 65421
+
+    /// Reads a whole TIFF (first image) from memory. `name` is used in errors.
+    /// - Throws: `FormatError`.
+    public static func read(_ data: Data, name: String? = nil) throws -> TIFFImage {
+        throw FormatError(.unsupported, file: name, "TIFF reading is not available yet")
+    }
+
+    /// Reads the header fields only.
+    /// - Throws: `FormatError`.
+    public static func info(_ data: Data, name: String? = nil) throws -> TIFFInfo {
+        throw FormatError(.unsupported, file: name, "TIFF reading is not available yet")
+    }
+
+    /// Writes `pixels` as a TIFF in memory.
+    /// - Throws: `FormatError`.
+    public static func write(_ pixels: PixelBuffer, metadata: FrameMetadata = FrameMetadata(),
+                             options: TIFFWriteOptions = TIFFWriteOptions()) throws -> Data {
+        throw FormatError(.unsupported, "TIFF writing is not available yet")
+    }
+}
+
+/// What a TIFF's header says (first image).
+public struct TIFFInfo: Sendable, Codable, Equatable {
+    public var width: Int
+    public var height: Int
+    public var samplesPerPixel: Int
+    public var bitsPerSample: Int
+    /// Sample format as stored: "uint", "int", "float".
+    public var sampleFormat: String
+    /// Compression name ("none", "lzw", "deflate", "packbits", "zstd", …).
+    public var compression: String
+    /// Photometric interpretation ("minisblack", "rgb", …).
+    public var photometric: String
+    /// "chunky" (contig) or "planar" (separate).
+    public var planarConfiguration: String
+    /// Tiled layout with tile size, or strips with rows per strip.
+    public var tiled: Bool
+    public var tileWidth: Int?
+    public var tileHeight: Int?
+    public var rowsPerStrip: Int?
+    /// "little" (II) or "big" (MM).
+    public var byteOrder: String
+    /// Names (or numbers, for unknown ones) of the tags present.
+    public var tags: [String]
+    /// Number of images (directories) in the file.
+    public var imageCount: Int
+    /// True depth from the `ReelpackFrame` tag, when the file carries one.
+    public var recordedBitDepth: Int?
+
+    public init(width: Int, height: Int, samplesPerPixel: Int, bitsPerSample: Int, sampleFormat: String,
+                compression: String, photometric: String, planarConfiguration: String, tiled: Bool,
+                tileWidth: Int?, tileHeight: Int?, rowsPerStrip: Int?, byteOrder: String, tags: [String],
+                imageCount: Int, recordedBitDepth: Int?) {
+        self.width = width; self.height = height; self.samplesPerPixel = samplesPerPixel
+        self.bitsPerSample = bitsPerSample; self.sampleFormat = sampleFormat; self.compression = compression
+        self.photometric = photometric; self.planarConfiguration = planarConfiguration; self.tiled = tiled
+        self.tileWidth = tileWidth; self.tileHeight = tileHeight; self.rowsPerStrip = rowsPerStrip
+        self.byteOrder = byteOrder; self.tags = tags; self.imageCount = imageCount
+        self.recordedBitDepth = recordedBitDepth
+    }
+}
+
+/// A TIFF read into memory.
+public struct TIFFImage: Sendable {
+    /// Samples at the true bit depth (scaled back when the file records one).
+    public var pixels: PixelBuffer
+    /// Common metadata (creator, date, description, …).
+    public var metadata: FrameMetadata
+    public var info: TIFFInfo
+    /// Contents of the `ReelpackFrame` tag, when present.
+    public var frameRecord: TIFFFrameRecord?
+    /// Contents of the seal tag, when present.
+    public var seal: Data?
+
+    public init(pixels: PixelBuffer, metadata: FrameMetadata, info: TIFFInfo,
+                frameRecord: TIFFFrameRecord?, seal: Data?) {
+        self.pixels = pixels; self.metadata = metadata; self.info = info
+        self.frameRecord = frameRecord; self.seal = seal
+    }
+}
+
+/// What Reelpack keeps in its private TIFF tag: the true depth and whatever a
+/// conversion needs to rebuild the source (for DPX: its header and trailing bytes).
+public struct TIFFFrameRecord: Sendable, Codable, Equatable {
+    /// Bits per sample of the frame before scaling to 16 bits.
+    public var bitDepth: Int
+    /// Source format the frame came from ("dpx"), when converted.
+    public var sourceFormat: String?
+    /// Opaque record of the source (JSON of the source format's own choosing).
+    public var source: Data?
+
+    public init(bitDepth: Int, sourceFormat: String? = nil, source: Data? = nil) {
+        self.bitDepth = bitDepth; self.sourceFormat = sourceFormat; self.source = source
+    }
+}
+
+/// How to write a TIFF.
+public struct TIFFWriteOptions: Sendable {
+    public enum Compression: String, Sendable, Codable { case none, deflate, lzw, zstd, packbits }
+    public var compression: Compression
+    /// Horizontal differencing predictor (with deflate/lzw/zstd).
+    public var predictor: Bool
+    /// Deflate/zstd level, nil for the library default.
+    public var level: Int?
+    /// Extra source record (the true depth is always recorded when scaling).
+    public var frameRecord: TIFFFrameRecord?
+    /// Seal JSON to store in the seal tag.
+    public var seal: Data?
+
+    public init(compression: Compression = .none, predictor: Bool = false, level: Int? = nil,
+                frameRecord: TIFFFrameRecord? = nil, seal: Data? = nil) {
+        self.compression = compression; self.predictor = predictor; self.level = level
+        self.frameRecord = frameRecord; self.seal = seal
+    }
+}

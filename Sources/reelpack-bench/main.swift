@@ -1,0 +1,16 @@
+// reelpack-bench: performance measured against reference tools in the same run.
+// Each benchmark prints its own figures and its ratio to the reference.
+import Foundation
+
+let benchmarks: [String: () throws -> Void] = [:]
+
+let requested = Array(CommandLine.arguments.dropFirst())
+let names = requested.isEmpty ? benchmarks.keys.sorted() : requested
+for name in names {
+    guard let run = benchmarks[name] else {
+        FileHandle.standardError.write(Data("unknown benchmark \(name); known: \(benchmarks.keys.sorted())\n".utf8))
+        exit(2)
+    }
+    print("== \(name)")
+    try run()
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+
+/// `reelpack`: adaptive compression of scanned film frames (see DESIGN.md §5).
+@main
+struct Reelpack: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reelpack",
+        abstract: "Compress scanned film frames (DPX, TIFF) to the smallest file that meets a quality floor.",
+        discussion: """
+            Every frame is encoded, decoded and measured (SSIM, PSNR, tile floor) until the
+            smallest file that still meets the profile's floors is found; the output carries a
+            seal with the settings and the metrics measured on the bytes written.
+
+            Exit codes: 0 all frames done and within floors, 1 some frames failed, 2 usage error.
+            """,
+        version: ReelpackVersion.string,
+        subcommands: [
+            ProbeCommand.self,
+            ConvertCommand.self,
+            MeasureCommand.self,
+            SynthCommand.self,
+        ]
+    )
+}
