@@ -92,7 +92,8 @@ public enum ReelpackBinary {
     }
 }
 
-/// A fresh temporary folder, removed by `remove()`.
+/// A fresh temporary folder, removed by `remove()` (kept, and its path printed,
+/// when `REELPACK_KEEP_TEST_OUTPUT` is set, to look at what a test wrote).
 public struct TemporaryDirectory: Sendable {
     public let url: URL
     public init(_ label: String = "reelpack-test") throws {
@@ -100,5 +101,11 @@ public struct TemporaryDirectory: Sendable {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
     public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
-    public func remove() { try? FileManager.default.removeItem(at: url) }
+    public func remove() {
+        if ProcessInfo.processInfo.environment["REELPACK_KEEP_TEST_OUTPUT"] != nil {
+            print("kept test output: \(url.path)")
+            return
+        }
+        try? FileManager.default.removeItem(at: url)
+    }
 }

@@ -1,0 +1,92 @@
+import Formats
+import ImageCore
+
+/// Small 8-bit pictures of a frame for the report: a thumbnail of the samples and
+/// a heat map of where a decoded frame differs from its source.
+public enum Preview {
+    /// An 8-bit preview: `channels` (1 or 3) interleaved samples a pixel, row-major.
+    public struct Picture: Sendable, Equatable {
+        public var width: Int
+        public var height: Int
+        public var channels: Int
+        public var pixels: [UInt8]
+
+        /// The picture as PNG bytes.
+        public func png() throws -> [UInt8] {
+            [UInt8](try PNGWriter.encode(width: width, height: height, channels: channels, pixels: pixels))
+        }
+    }
+
+    /// Size of a preview at most `maxWidth` wide, keeping the aspect ratio.
+    static func previewSize(width: Int, height: Int, maxWidth: Int) -> (Int, Int) {
+        let w = max(1, min(maxWidth, width))
+        let h = max(1, (height * w + width / 2) / width)
+        return (w, h)
+    }
+
+    /// A box-filtered thumbnail, code values mapped linearly to 8 bits (log scans
+    /// look flat, as they do in any viewer without a display transform).
+    public static func thumbnail(_ frame: PixelBuffer, maxWidth: Int = 240) -> Picture {
+        let (w, h) = previewSize(width: frame.width, height: frame.height, maxWidth: maxWidth)
+        let outChannels = frame.channels >= 3 ? 3 : 1
+        var out = [UInt8](repeating: 0, count: w * h * outChannels)
+        let scale = 255.0 / Double(frame.maxValue)
+        frame.samples.withUnsafeBufferPointer { s in
+            for ty in 0..<h {
+                let y0 = ty * frame.height / h, y1 = max(y0 + 1, (ty + 1) * frame.height / h)
+                for tx in 0..<w {
+                    let x0 = tx * frame.width / w, x1 = max(x0 + 1, (tx + 1) * frame.width / w)
+                    for c in 0..<outChannels {
+                        var sum = 0
+                        let plane = c * frame.planeSize
+                        for y in y0..<y1 {
+                            let row = plane + y * frame.width
+                            for x in x0..<x1 { sum += Int(s[row + x]) }
+                        }
+                        let mean = Double(sum) / Double((y1 - y0) * (x1 - x0))
+                        out[(ty * w + tx) * outChannels + c] = UInt8(min(255, (mean * scale).rounded()))
+                    }
+                }
+            }
+        }
+        return Picture(width: w, height: h, channels: outChannels, pixels: out)
+    }
+
+    /// Where `test` differs from `reference`: the largest absolute difference in each
+    /// preview cell (max-pooled, so a small artifact is not averaged away), coloured
+    /// from black through red to yellow and white; `fullScale` is the difference, in
+    /// code values, shown as white (default 2 % of the code range).
+    /// - Precondition: both frames have the same geometry (checked by the caller's metrics).
+    public static func errorHeatMap(reference: PixelBuffer, test: PixelBuffer, maxWidth: Int = 240,
+                                    fullScale: Double? = nil) -> Picture {
+        let (w, h) = previewSize(width: reference.width, height: reference.height, maxWidth: maxWidth)
+        let full = fullScale ?? max(1, Double(reference.maxValue) * 0.02)
+        var out = [UInt8](repeating: 0, count: w * h * 3)
+        let channels = min(reference.channels, test.channels)
+        reference.samples.withUnsafeBufferPointer { r in
+            test.samples.withUnsafeBufferPointer { t in
+                for ty in 0..<h {
+                    let y0 = ty * reference.height / h, y1 = max(y0 + 1, (ty + 1) * reference.height / h)
+                    for tx in 0..<w {
+                        let x0 = tx * reference.width / w, x1 = max(x0 + 1, (tx + 1) * reference.width / w)
+                        var worst = 0
+                        for c in 0..<channels {
+                            let plane = c * reference.planeSize
+                            for y in y0..<y1 {
+                                let row = plane + y * reference.width
+                                for x in x0..<x1 { worst = max(worst, abs(Int(r[row + x]) - Int(t[row + x]))) }
+                            }
+                        }
+                        let v = min(1.0, Double(worst) / full)
+                        let base = (ty * w + tx) * 3
+                        // black -> red -> yellow -> white
+                        out[base] = UInt8(min(255, v * 3 * 255))
+                        out[base + 1] = UInt8(max(0, min(255, (v * 3 - 1) * 255)))
+                        out[base + 2] = UInt8(max(0, min(255, (v * 3 - 2) * 255)))
+                    }
+                }
+            }
+        }
+        return Picture(width: w, height: h, channels: 3, pixels: out)
+    }
+}

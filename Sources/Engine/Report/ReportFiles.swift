@@ -1,0 +1,55 @@
+import Foundation
+
+/// Writes a run's report files into its output folder (DESIGN.md §6):
+/// `report.html`, `frames.csv` and `summary.json`, each atomically.
+public enum ReportFiles {
+    /// The three file names, relative to the output folder.
+    public static let html = "report.html"
+    public static let csv = "frames.csv"
+    public static let summary = "summary.json"
+
+    /// Writes all three into `folder`.
+    /// - Throws: file-system errors, naming the file.
+    public static func write(_ model: ReportModel, to folder: URL) throws {
+        try atomicWrite(Data(ReportPage.html(model).utf8), to: folder.appendingPathComponent(html))
+        try atomicWrite(Data(framesCSV(model).utf8), to: folder.appendingPathComponent(csv))
+        try atomicWrite(try summaryJSON(model), to: folder.appendingPathComponent(summary))
+    }
+
+    /// One row per frame; empty cells for unknown values, `inf` PSNR for bit-exact frames.
+    public static func framesCSV(_ model: ReportModel) -> String {
+        var out = "frame,status,source_bytes,output_bytes,ratio,ssim,tile_floor,psnr,identical,iterations,error\n"
+        for f in model.frames {
+            let cells: [String] = [
+                f.name, f.status, String(f.sourceBytes), f.outputBytes.map(String.init) ?? "",
+                f.ratio.map { String(format: "%.4f", $0) } ?? "",
+                f.ssim.map { String(format: "%.6f", $0) } ?? "",
+                f.tileFloor.map { String(format: "%.6f", $0) } ?? "",
+                f.identical ? "inf" : (f.psnr.map { String(format: "%.4f", $0) } ?? ""),
+                f.identical ? "true" : "false", String(f.iterations), f.error ?? "",
+            ]
+            out += cells.map(csvCell).joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    /// The run's summary: settings, totals (DESIGN §5 `summary` keys) and per-frame rows.
+    public static func summaryJSON(_ model: ReportModel) throws -> Data {
+        struct Summary: Encodable {
+            var settings: ReportModel.Settings
+            var summary: ReportModel.Totals
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(Summary(settings: model.settings, summary: model.totals))
+    }
+
+    static func csvCell(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func atomicWrite(_ data: Data, to url: URL) throws {
+        try data.write(to: url, options: .atomic)
+    }
+}
