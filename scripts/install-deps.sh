@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what Reelpack needs to build and test, if missing: the C libraries
 # (libtiff, OpenJPEG, OpenJPH, libjxl), the reference tools tests compare against
-# (ffmpeg, oiiotool, opj_*, ojph_*, cjxl/djxl, tiffinfo), and the Python reference
+# (ffmpeg, oiiotool, opj_*, ojph_*, cjxl/djxl, tiffinfo; headless Chromium for the
+# report rendering test), and the Python reference
 # packages (scikit-image for SSIM, imagecodecs). Debian 12 or Ubuntu.
 set -euo pipefail
 
 packages=(pkg-config libtiff-dev libopenjp2-7-dev libopenjph-dev libjxl-dev
           libopenjp2-tools openjph-tools libjxl-tools libtiff-tools ffmpeg openimageio-tools
-          libsqlite3-dev python3-pip)
+          libsqlite3-dev python3-pip chromium fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
