@@ -61,6 +61,12 @@ enum TIFFDirectoryScan {
         return entries
     }
 
+    /// True when `data` starts with a classic or BigTIFF header in either byte order.
+    static func hasTIFFHeader(_ data: Data) -> Bool {
+        let m = [UInt8](data.prefix(4))
+        return m == [0x49, 0x49, 42, 0] || m == [0x4D, 0x4D, 0, 42] || m == [0x49, 0x49, 43, 0] || m == [0x4D, 0x4D, 0, 43]
+    }
+
     /// Bytes per value of TIFF field type `type` (1 for unknown types).
     static func typeSize(_ type: UInt64) -> UInt64 {
         switch type {

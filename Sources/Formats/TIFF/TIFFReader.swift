@@ -18,7 +18,10 @@ enum TIFFReader {
         let compression = file.uint16(TIFFTag.compression, defaulted: true) ?? 1
         let photometric = file.uint16(TIFFTag.photometric)
         let planar = file.uint16(TIFFTag.planarConfig, defaulted: true) ?? 1
-        let predictor = file.uint16(TIFFTag.predictor, defaulted: true) ?? 1
+        // Predictor belongs to the LZW, Deflate, LZMA and zstd codecs: libtiff
+        // logs an error when it is asked for under any other compression.
+        let predictor = [5, 8, 32946, 34925, 50000].contains(compression)
+            ? file.uint16(TIFFTag.predictor, defaulted: true) ?? 1 : 1
         let tiled = file.isTiled
         var rowsPerStrip: Int? = nil
         var tileWidth: Int? = nil, tileHeight: Int? = nil
