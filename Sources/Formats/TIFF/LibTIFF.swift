@@ -102,13 +102,28 @@ private let warningHandler: TIFFErrorHandlerExtR = { _, user, module, fmt, args 
 
 // MARK: - In-memory I/O
 
-/// A growable byte buffer with a position: what libtiff reads from and writes to.
+/// A byte buffer with a position: what libtiff reads from and writes to. Either an
+/// owned, growable buffer (writing, updating, and decoding, where libtiff maps it),
+/// or a borrowed `Data` read by copying (header reads, which touch a few bytes of
+/// what may be a large memory-mapped file).
 final class MemoryStream {
     private(set) var base: UnsafeMutableRawPointer
     private(set) var count: Int
     private var capacity: Int
     private var position = 0
     let writable: Bool
+    /// The borrowed bytes, when not owned.
+    private let borrowed: Data?
+    /// True when libtiff may map `base` (owned, read-only: it never moves).
+    var mappable: Bool { !writable && borrowed == nil }
+
+    init(borrowing data: Data) {
+        borrowed = data
+        capacity = 1
+        base = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 16)
+        count = data.count
+        writable = false
+    }
 
     init(copying data: Data, writable: Bool) {
         capacity = max(data.count, 1)
@@ -117,6 +132,7 @@ final class MemoryStream {
         base = buffer
         count = data.count
         self.writable = writable
+        borrowed = nil
     }
 
     init(emptyWithCapacity initial: Int) {
@@ -124,6 +140,7 @@ final class MemoryStream {
         base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         count = 0
         writable = true
+        borrowed = nil
     }
 
     deinit { base.deallocate() }
@@ -133,7 +150,15 @@ final class MemoryStream {
     func read(_ into: UnsafeMutableRawPointer, _ size: Int) -> Int {
         guard size >= 0 else { return -1 }
         let n = max(0, min(size, count - position))
-        if n > 0 { into.copyMemory(from: base + position, byteCount: n) }
+        if n > 0 {
+            if let borrowed {
+                let start = borrowed.startIndex + position
+                borrowed.copyBytes(to: UnsafeMutableRawBufferPointer(start: into, count: n).bindMemory(to: UInt8.self),
+                                   from: start..<(start + n))
+            } else {
+                into.copyMemory(from: base + position, byteCount: n)
+            }
+        }
         position += n
         return n
     }
@@ -193,7 +218,7 @@ private let closeProc: TIFFCloseProc = { _ in 0 }
 private let sizeProc: TIFFSizeProc = { handle in UInt64(stream(handle)?.count ?? 0) }
 private let mapProc: TIFFMapFileProc = { handle, base, size in
     // Only read-only streams are mapped: their buffer never moves.
-    guard let s = stream(handle), !s.writable, let base, let size else { return 0 }
+    guard let s = stream(handle), s.mappable, let base, let size else { return 0 }
     base.pointee = s.base
     size.pointee = UInt64(s.count)
     return 1
@@ -237,9 +262,16 @@ final class LibTIFFFile {
         tif = handle
     }
 
-    /// Opens `data` for reading (its first directory is read).
+    /// Opens `data` for decoding (its first directory is read). The bytes are
+    /// copied once into a buffer libtiff maps, so strips are decoded in place.
     convenience init(reading data: Data, name: String?) throws(FormatError) {
-        try self.init(stream: MemoryStream(copying: data, writable: false), mode: "rm", name: name)
+        try self.init(stream: MemoryStream(copying: data, writable: false), mode: "r", name: name)
+    }
+
+    /// Opens `data` for reading header fields only, without copying it (libtiff
+    /// reads the few bytes it needs; nothing is mapped).
+    convenience init(readingHeader data: Data, name: String?) throws(FormatError) {
+        try self.init(stream: MemoryStream(borrowing: data), mode: "r", name: name)
     }
 
     /// Opens `data` for rewriting its directory (`r+`).
@@ -248,7 +280,7 @@ final class LibTIFFFile {
         guard TIFFDirectoryScan.hasTIFFHeader(data) else {
             throw FormatError(.malformed, file: name, "not a TIFF (no TIFF header)")
         }
-        try self.init(stream: MemoryStream(copying: data, writable: true), mode: "r+m", name: name)
+        try self.init(stream: MemoryStream(copying: data, writable: true), mode: "r+", name: name)
     }
 
     /// Starts a new file in memory, classic TIFF or BigTIFF, in the host byte order.

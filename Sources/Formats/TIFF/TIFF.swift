@@ -33,7 +33,7 @@ public enum TIFF {
     /// without decoding samples.
     /// - Throws: `FormatError` when the file is not a readable TIFF.
     public static func info(_ data: Data, name: String? = nil) throws(FormatError) -> TIFFInfo {
-        let file = try LibTIFFFile(reading: data, name: name)
+        let file = try LibTIFFFile(readingHeader: data, name: name)
         return try TIFFReader.info(file, data: data)
     }
 

@@ -192,7 +192,13 @@ enum TIFFReader {
             for y0 in stride(from: 0, to: height, by: rowsPerStrip) {
                 let rows = min(rowsPerStrip, height - y0)
                 let index = file.strip(row: y0, plane: plane)
-                try file.readChunk(index, tiled: false, into: &buffer, expected: file.stripBytes(rows: rows))
+                let expected = file.stripBytes(rows: rows)
+                // The rows unpacked below must lie in what was decoded (release builds
+                // do not check array bounds in this module).
+                guard expected >= rows * rowBytes, expected <= buffer.count else {
+                    throw file.error(.malformed, "strip \(index) has \(expected) bytes for \(rows) rows of \(rowBytes)")
+                }
+                try file.readChunk(index, tiled: false, into: &buffer, expected: expected)
                 for r in 0..<rows {
                     SampleUnpacking.unpack(buffer, from: r * rowBytes, bits: info.bitsPerSample, into: &row, count: row.count)
                     let base = (y0 + r) * width
