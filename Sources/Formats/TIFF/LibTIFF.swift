@@ -378,6 +378,11 @@ final class LibTIFFFile {
         }
     }
 
+    /// Removes a tag from the current directory.
+    func unset(_ tag: UInt32) {
+        _ = TIFFUnsetField(tif, tag)
+    }
+
     func setExtraSamples(_ values: [UInt16]) throws(FormatError) {
         try values.withUnsafeBufferPointer { (p) throws(FormatError) in
             guard let base = p.baseAddress else { return }

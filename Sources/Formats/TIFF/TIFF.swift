@@ -47,13 +47,17 @@ public enum TIFF {
         try TIFFWriter.write(pixels, metadata: metadata, options: options)
     }
 
-    /// The same TIFF with its seal tag set to `seal`, without touching the image
-    /// data: libtiff rewrites the first directory at the end of the file (the old
-    /// directory's few hundred bytes stay behind, unreferenced).
+    /// The same TIFF with its seal tag set to `seal` (removed when `seal` is empty),
+    /// without touching the image data: libtiff rewrites the first directory at the
+    /// end of the file (the old directory's few hundred bytes stay behind, unreferenced).
     /// - Throws: `FormatError` when `data` is not a readable TIFF.
     public static func replacingSeal(in data: Data, with seal: Data, name: String? = nil) throws(FormatError) -> Data {
         let file = try LibTIFFFile(updating: data, name: name)
-        try file.set(sealTag, bytes: seal)
+        if seal.isEmpty {
+            file.unset(sealTag)
+        } else {
+            try file.set(sealTag, bytes: seal)
+        }
         try file.rewriteDirectory()
         return try file.finish(writeDirectory: false)
     }
