@@ -21,7 +21,7 @@ let libTIFFVersion: String = {
 /// Tag numbers libtiff and Reelpack use (baseline, extension and pseudo-tags).
 enum TIFFTag {
     static let imageWidth: UInt32 = 256, imageLength: UInt32 = 257, bitsPerSample: UInt32 = 258
-    static let compression: UInt32 = 259, photometric: UInt32 = 262, fillOrder: UInt32 = 266
+    static let compression: UInt32 = 259, photometric: UInt32 = 262
     static let documentName: UInt32 = 269, imageDescription: UInt32 = 270
     static let make: UInt32 = 271, model: UInt32 = 272, orientation: UInt32 = 274
     static let samplesPerPixel: UInt32 = 277, rowsPerStrip: UInt32 = 278
@@ -37,6 +37,7 @@ enum TIFFTag {
 
 /// Field descriptions of Reelpack's two private tags: UNDEFINED bytes of any
 /// length (count passed as uint32), custom, changeable while writing.
+// nonisolated(unsafe): filled once by the lazy initialiser, only read afterwards (by libtiff).
 nonisolated(unsafe) private let reelpackFieldInfo: UnsafeMutablePointer<TIFFFieldInfo> = {
     let fields = UnsafeMutablePointer<TIFFFieldInfo>.allocate(capacity: 2)
     for (i, (tag, name)) in [(TIFF.frameRecordTag, "ReelpackFrame"), (TIFF.sealTag, "ReelpackSeal")].enumerated() {
@@ -49,6 +50,8 @@ nonisolated(unsafe) private let reelpackFieldInfo: UnsafeMutablePointer<TIFFFiel
 }()
 
 /// The tag extender that was installed before ours (chained, as libtiff asks).
+// nonisolated(unsafe): written once inside `libTIFFSetUp` (a lazy global, run once
+// before any handle exists), only read afterwards.
 nonisolated(unsafe) private var parentExtender: TIFFExtendProc?
 
 private func reelpackTagExtender(_ tif: OpaquePointer?) {
@@ -217,7 +220,7 @@ private let seekProc: TIFFSeekProc = { handle, offset, whence in
 private let closeProc: TIFFCloseProc = { _ in 0 }
 private let sizeProc: TIFFSizeProc = { handle in UInt64(stream(handle)?.count ?? 0) }
 private let mapProc: TIFFMapFileProc = { handle, base, size in
-    // Only read-only streams are mapped: their buffer never moves.
+    // Only owned read-only buffers are mapped: they never move while the handle lives.
     guard let s = stream(handle), s.mappable, let base, let size else { return 0 }
     base.pointee = s.base
     size.pointee = UInt64(s.count)
