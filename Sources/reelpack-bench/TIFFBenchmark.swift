@@ -65,8 +65,9 @@ func tiffBenchmark() throws {
                 refText = String(format: "%12.3f  %8.3f", Double(raw.count) / Double(refBytes), refTime)
             }
             let ratio = Double(raw.count) / Double(packed.count)
-            print(String(format: "%-34@ %5d  %-9@ %6.3f  %7.3f  %6.3f  ", name as NSString, pixels.bitDepth,
-                         label as NSString, ratio, best, bestRead) + refText)
+            print(name.padding(toLength: 34, withPad: " ", startingAt: 0)
+                  + String(format: " %5d  ", pixels.bitDepth) + label.padding(toLength: 9, withPad: " ", startingAt: 0)
+                  + String(format: " %6.3f  %7.3f  %6.3f  ", ratio, best, bestRead) + refText)
             var t = totals[label] ?? (0, 0, 0, 0, 0, 0, 0)
             t.raw += raw.count; t.packed += packed.count; t.time += best; t.read += bestRead
             if refBytes > 0 { t.refRaw += raw.count; t.refPacked += refBytes; t.refTime += refTime }
@@ -76,8 +77,8 @@ func tiffBenchmark() throws {
     print("all frames:")
     for (label, _, _) in settings {
         guard let t = totals[label] else { continue }
-        var line = String(format: "  %-9@ ratio %.3f, write %.2f s, read %.2f s", label as NSString,
-                          Double(t.raw) / Double(t.packed), t.time, t.read)
+        var line = "  " + label.padding(toLength: 9, withPad: " ", startingAt: 0)
+            + String(format: " ratio %.3f, write %.2f s, read %.2f s", Double(t.raw) / Double(t.packed), t.time, t.read)
         if t.refPacked > 0 {
             line += String(format: "; tiffcp ratio %.3f, %.2f s (with process start and reading)",
                            Double(t.refRaw) / Double(t.refPacked), t.refTime)
