@@ -74,7 +74,8 @@ import Testing
         let pixels = try DPXReader.read(try Data(contentsOf: url), name: path).pixels
         let theirs = try Self.ffmpegDecode(url, like: pixels)
         #expect(theirs.count == pixels.samples.count)
-        #expect(theirs == pixels.samples, "\(path): differs from ffmpeg")
+        let same = theirs == pixels.samples
+        #expect(same, "\(path): differs from ffmpeg at sample \(firstDifference(theirs, pixels.samples) ?? -1)")
     }
 
     @Test(arguments: oiioSamples)
@@ -85,7 +86,8 @@ import Testing
         let theirs = try Self.oiioDecode(url, like: pixels, in: dir)
         let ours = pixels.samples.map { Self.replicate($0, bits: pixels.bitDepth) }
         #expect(theirs.count == ours.count)
-        #expect(theirs == ours, "\(path): differs from oiiotool")
+        let same = theirs == ours
+        #expect(same, "\(path): differs from oiiotool at sample \(firstDifference(theirs, ours) ?? -1)")
     }
 
     /// A synthetic frame that uses every code of its depth somewhere.
@@ -114,12 +116,17 @@ import Testing
         let data = try DPXWriter.write(pixels, options: DPXWriteOptions(packing: packing, byteOrder: order))
         let url = dir.file("w.dpx")
         try data.write(to: url)
-        #expect(try DPXReader.read(data).pixels == pixels)
+        let readBack = try DPXReader.read(data).pixels == pixels
+        #expect(readBack)
         let ours16 = pixels.samples.map { Self.replicate($0, bits: bits) }
-        #expect(try Self.oiioDecode(url, like: pixels, in: dir) == ours16, "oiiotool differs")
+        let oiio = try Self.oiioDecode(url, like: pixels, in: dir)
+        let sameOIIO = oiio == ours16
+        #expect(sameOIIO, "oiiotool differs at \(firstDifference(oiio, ours16) ?? -1)")
         // ffmpeg reads filled 10/12-bit, 8 and 16 bit; not packed 10/12-bit.
         if !(packing == .packed && (bits == 10 || bits == 12)) && !(bits == 10 && packing == .filledB) {
-            #expect(try Self.ffmpegDecode(url, like: pixels) == pixels.samples, "ffmpeg differs")
+            let ff = try Self.ffmpegDecode(url, like: pixels)
+            let sameFF = ff == pixels.samples
+            #expect(sameFF, "ffmpeg differs at \(firstDifference(ff, pixels.samples) ?? -1)")
         }
     }
 }
