@@ -44,7 +44,7 @@ public enum DPXWriter {
         }
         let layout = try DPXLayout(width: pixels.width, height: pixels.height, channels: pixels.channels,
                                    bitDepth: depth, packing: options.packing, byteOrder: options.byteOrder,
-                                   dataOffset: imageDataOffset)
+                                   dataOffset: imageDataOffset, alignRows: false)
         var header = DPXHeaderWriter(byteOrder: options.byteOrder)
         header.fill(pixels: pixels, layout: layout, descriptor: descriptor, metadata: metadata)
         var out = header.bytes
