@@ -41,7 +41,8 @@ enum DPXBench {
             try ExternalTool.run(["ffmpeg", "-v", "error", "-i", url.path, "-f", "rawvideo", "-pix_fmt", "gbrp10le", "-y", "/dev/null"])
         }
         func line(_ label: String, _ t: Double) -> String {
-            String(format: "%-34@ %8.4f s  %6.2f GB/s  %8.1f MP/s", label as NSString, t, bytes / t / 1e9, megapixels / t)
+            label.padding(toLength: 34, withPad: " ", startingAt: 0)
+                + String(format: " %8.4f s  %6.2f GB/s  %8.1f MP/s", t, bytes / t / 1e9, megapixels / t)
         }
         print("frame: \(width)x\(height) RGB 10-bit filled A big-endian, \(written.count) bytes; best of \(repeats)")
         print(line("DPXReader.read (decode)", decode))

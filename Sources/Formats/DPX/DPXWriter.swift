@@ -38,7 +38,11 @@ public enum DPXWriter {
         default: throw FormatError(.unsupported, "DPX cannot store \(pixels.channels) channels (1, 3 or 4)")
         }
         do {
-            _ = try pixels.redeclared(bitDepth: depth)
+            if depth == pixels.bitDepth {
+                try pixels.validateSampleRange()
+            } else {
+                _ = try pixels.redeclared(bitDepth: depth)
+            }
         } catch {
             throw FormatError(.malformed, "samples do not fit \(depth) bits: \(error)")
         }
@@ -48,7 +52,8 @@ public enum DPXWriter {
         var header = DPXHeaderWriter(byteOrder: options.byteOrder)
         header.fill(pixels: pixels, layout: layout, descriptor: descriptor, metadata: metadata)
         var out = header.bytes
-        out.append(try encodeImageData(pixels, layout: layout))
+        out.append(Data(count: layout.dataBytes))
+        try encodeImageData(pixels, layout: layout, into: &out, at: layout.dataOffset)
         return out
     }
 
@@ -85,19 +90,30 @@ public enum DPXWriter {
     /// The image data region for `pixels` in `layout`, with zero padding.
     /// - Throws: `FormatError(.malformed)` when `pixels` does not match the layout's geometry.
     static func encodeImageData(_ pixels: PixelBuffer, layout: DPXLayout) throws -> Data {
+        var out = Data(count: layout.dataBytes)
+        try encodeImageData(pixels, layout: layout, into: &out, at: 0)
+        return out
+    }
+
+    /// Encodes into `out` (zero-filled where padding goes) starting at byte `offset`.
+    static func encodeImageData(_ pixels: PixelBuffer, layout: DPXLayout, into out: inout Data, at offset: Int) throws {
+        // The layout may come from a record (untrusted): rows must hold every sample the kernels write.
+        let n = layout.samplesPerRow
         guard pixels.width == layout.width, pixels.height == layout.height, pixels.channels == layout.channels,
-              layout.rowBytes * 8 >= layout.samplesPerRow * (layout.bitDepth == 12 && layout.packing != .packed ? 16 : layout.bitDepth),
-              layout.rowStride >= layout.rowBytes else {
+              let needed = DPXLayout.unalignedRowBytes(samples: n, bitDepth: layout.bitDepth, packing: layout.packing)
+                ?? DPXLayout.alignedRowBytes(samples: n, bitDepth: layout.bitDepth, packing: layout.packing),
+              layout.rowBytes >= needed, layout.rowStride >= layout.rowBytes, layout.dataOffset >= 0 else {
             throw FormatError(.malformed, "samples do not match the DPX layout")
         }
-        var out = Data(count: layout.dataBytes)
+        guard offset >= 0, offset + layout.dataBytes <= out.count else {
+            throw FormatError(.malformed, "DPX output buffer is too small for the layout")
+        }
         out.withUnsafeMutableBytes { raw in
             pixels.samples.withUnsafeBufferPointer { planes in
                 guard let dst = raw.baseAddress, let src = planes.baseAddress else { return }
-                DPXSampleCodec.encode(planes: src, layout: layout, into: dst)
+                DPXSampleCodec.encode(planes: src, layout: layout, into: dst + offset)
             }
         }
-        return out
     }
 }
 

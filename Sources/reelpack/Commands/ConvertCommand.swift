@@ -68,7 +68,7 @@ struct ConvertCommand: ParsableCommand {
             let record = TIFFFrameRecord(bitDepth: frame.pixels.bitDepth, sourceFormat: "dpx", source: frame.rebuildRecord)
             do {
                 return try TIFF.write(frame.pixels, metadata: frame.metadata, options: TIFFWriteOptions(frameRecord: record))
-            } catch let error as FormatError {
+            } catch {
                 throw error.naming(outputName)
             }
         case (.dpx, .dpx):
