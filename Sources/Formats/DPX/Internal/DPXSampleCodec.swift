@@ -19,17 +19,22 @@ enum DPXSampleCodec {
         if layout.bitDepth == 10, c == 3, layout.packing != .packed {
             let shifts: (UInt32, UInt32, UInt32) = layout.packing == .filledA ? (22, 12, 2) : (20, 10, 0)
             let r = planes, g = planes + planeSize, b = planes + 2 * planeSize
-            for y in 0..<layout.height {
-                let row = base + layout.dataOffset + y * layout.rowStride
-                let o = y * w
-                for x in 0..<w {
-                    let raw = row.loadUnaligned(fromByteOffset: 4 * x, as: UInt32.self)
-                    let v = big ? UInt32(bigEndian: raw) : UInt32(littleEndian: raw)
-                    r[o + x] = UInt16(truncatingIfNeeded: (v >> shifts.0) & 0x3FF)
-                    g[o + x] = UInt16(truncatingIfNeeded: (v >> shifts.1) & 0x3FF)
-                    b[o + x] = UInt16(truncatingIfNeeded: (v >> shifts.2) & 0x3FF)
+            // One loop per byte order, so the swap is not decided per word.
+            @inline(__always) func rows(swap: Bool) {
+                for y in 0..<layout.height {
+                    let row = base + layout.dataOffset + y * layout.rowStride
+                    let o = y * w
+                    for x in 0..<w {
+                        let raw = row.loadUnaligned(fromByteOffset: 4 * x, as: UInt32.self)
+                        let v = swap ? raw.byteSwapped : raw
+                        r[o + x] = UInt16(truncatingIfNeeded: (v >> shifts.0) & 0x3FF)
+                        g[o + x] = UInt16(truncatingIfNeeded: (v >> shifts.1) & 0x3FF)
+                        b[o + x] = UInt16(truncatingIfNeeded: (v >> shifts.2) & 0x3FF)
+                    }
                 }
             }
+            // Words are stored in the file's order; swap when it is not the machine's.
+            if big == (1.bigEndian == 1) { rows(swap: false) } else { rows(swap: true) }
             return
         }
         let tmp = UnsafeMutablePointer<UInt16>.allocate(capacity: n + 8)
