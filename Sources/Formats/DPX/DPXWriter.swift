@@ -171,7 +171,7 @@ struct DPXHeaderWriter {
         f32(e + 16, nil)
         u8(e + 20, UInt8(descriptor))
         u8(e + 21, UInt8(clamping: Self.code(m.extra["dpx.transferCode"], name: m.transfer)))
-        u8(e + 22, UInt8(clamping: Self.code(m.extra["dpx.colorimetricCode"], name: m.colorimetric)))
+        u8(e + 22, UInt8(clamping: Self.code(m.extra["dpx.colorimetricCode"], name: m.colorimetric, names: DPXHeader.colorimetricName)))
         u8(e + 23, UInt8(layout.bitDepth))
         u16(e + 24, UInt16(layout.bitDepth == 8 || layout.bitDepth == 16 ? (layout.packing == .packed ? 0 : 1) : layout.packing.code))
         u16(e + 26, 0)
@@ -220,10 +220,11 @@ struct DPXHeaderWriter {
     }
 
     /// A DPX characteristic code from a stored code or a name `DPXHeader.characteristicName` gives.
-    static func code(_ stored: String?, name: String?) -> Int {
+    static func code(_ stored: String?, name: String?,
+                     names: (Int) -> String = DPXHeader.characteristicName) -> Int {
         if let stored, let c = Int(stored) { return c }
         guard let name else { return 255 }
-        return (0...18).first { DPXHeader.characteristicName($0) == name } ?? 255
+        return (0...18).first { names($0) == name } ?? 255
     }
 
     /// The BCD word of `HH:MM:SS:FF`, or nil when the text is not a timecode.
