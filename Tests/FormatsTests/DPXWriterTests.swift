@@ -84,6 +84,30 @@ import Testing
         #expect(rebuilt)
     }
 
+    @Test(arguments: [DPXByteOrder.big, .little])
+    func endOfLinePaddingIsSkippedAndKept(_ order: DPXByteOrder) throws {
+        let pixels = try DPXInteropTests.synthetic(width: 7, height: 4, channels: 3, bitDepth: 10)
+        let plain = try DPXWriter.write(pixels, options: DPXWriteOptions(byteOrder: order))
+        let rowBytes = 7 * 4, pad = 12
+        var data = plain.prefix(2048)
+        for y in 0..<4 {
+            data.append(plain.subdata(in: (2048 + y * rowBytes)..<(2048 + (y + 1) * rowBytes)))
+            data.append(Data(repeating: UInt8(0xA0 + y), count: pad))   // non-zero padding bytes
+        }
+        func put(_ o: Int, _ v: UInt32) {
+            let b = order == .big ? v.bigEndian : v.littleEndian
+            withUnsafeBytes(of: b) { data.replaceSubrange(o..<(o + 4), with: $0) }
+        }
+        put(812, UInt32(pad)); put(16, UInt32(data.count))
+        let image = try DPXReader.read(data)
+        #expect(image.header.layout.rowStride == rowBytes + pad)
+        let samePixels = image.pixels == pixels
+        #expect(samePixels)
+        let frame = try ImageFile.read(data)
+        let rebuilt = try ImageFile.rebuild(pixels: frame.pixels, record: frame.rebuildRecord) == data
+        #expect(rebuilt)
+    }
+
     @Test func twoChannelsAndOddDepthsAreRefused() throws {
         let two = try PixelBuffer(width: 4, height: 4, channels: 2, bitDepth: 10)
         #expect(throws: FormatError.self) { try DPXWriter.write(two) }
