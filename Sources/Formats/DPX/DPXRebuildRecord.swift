@@ -36,12 +36,18 @@ public struct DPXRebuildRecord: Sendable, Codable, Equatable {
         guard end <= data.count else {
             throw FormatError(.malformed, file: name, "truncated image data")
         }
-        let encoded = try DPXWriter.encodeImageData(pixels, layout: layout)
+        guard pixels.width == layout.width, pixels.height == layout.height, pixels.channels == layout.channels else {
+            throw FormatError(.malformed, file: name, "samples do not match the DPX layout")
+        }
         var headerBytes = data.prefix(layout.dataOffset)
         let fill = headerBytes.last ?? 0
         while let last = headerBytes.last, last == fill { headerBytes.removeLast() }
-        let original = data.subdata(in: layout.dataOffset..<end)
-        let patches = packPatches(diff(original: original, encoded: encoded), from: original)
+        let runs = data.withUnsafeBytes { file in
+            pixels.samples.withUnsafeBufferPointer { planes in
+                planes.baseAddress.map { DPXSampleCodec.differences(file: file, planes: $0, layout: layout) } ?? []
+            }
+        }
+        let patches = packPatches(runs, from: data, base: layout.dataOffset)
         let trailer = end < data.count ? data.subdata(in: end..<data.count).base64EncodedString() : nil
         return DPXRebuildRecord(header: Data(headerBytes).base64EncodedString(), headerFill: fill == 0 ? nil : fill,
                                 headerLength: layout.dataOffset,
@@ -64,35 +70,8 @@ public struct DPXRebuildRecord: Sendable, Codable, Equatable {
         return record
     }
 
-    /// Runs of bytes where `original` and `encoded` (same length) differ.
-    static func diff(original: Data, encoded: Data) -> [Range<Int>] {
-        var runs: [Range<Int>] = []
-        original.withUnsafeBytes { (a: UnsafeRawBufferPointer) in
-            encoded.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
-                let n = min(a.count, b.count)
-                guard let pa = a.baseAddress, let pb = b.baseAddress else { return }
-                var i = 0
-                while i < n {
-                    // Skip equal 8-byte blocks fast.
-                    if i + 8 <= n, pa.loadUnaligned(fromByteOffset: i, as: UInt64.self) == pb.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
-                        i += 8; continue
-                    }
-                    if pa.load(fromByteOffset: i, as: UInt8.self) != pb.load(fromByteOffset: i, as: UInt8.self) {
-                        if let last = runs.last, i - last.upperBound < 16 {
-                            runs[runs.count - 1] = last.lowerBound..<(i + 1)
-                        } else {
-                            runs.append(i..<(i + 1))
-                        }
-                    }
-                    i += 1
-                }
-            }
-        }
-        return runs
-    }
-
     /// The runs as base64 of `(gap since the previous run's end, length, bytes)`; nil when there are none.
-    static func packPatches(_ runs: [Range<Int>], from original: Data) -> String? {
+    static func packPatches(_ runs: [Range<Int>], from original: Data, base: Int) -> String? {
         guard !runs.isEmpty else { return nil }
         var out = [UInt8]()
         func varint(_ value: Int) {
@@ -103,7 +82,8 @@ public struct DPXRebuildRecord: Sendable, Codable, Equatable {
         var end = 0
         for run in runs {
             varint(run.lowerBound - end); varint(run.count)
-            out.append(contentsOf: original[(original.startIndex + run.lowerBound)..<(original.startIndex + run.upperBound)])
+            let from = original.startIndex + base
+            out.append(contentsOf: original[(from + run.lowerBound)..<(from + run.upperBound)])
             end = run.upperBound
         }
         return Data(out).base64EncodedString()
