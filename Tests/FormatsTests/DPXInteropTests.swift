@@ -56,7 +56,8 @@ import Testing
         return out
     }
 
-    static let ffmpegReadable = Corpus.allDPX.filter { !$0.contains("packed") && !$0.contains("luma10") && !$0.hasSuffix("12.dpx") && !$0.contains("709_12") }
+    /// ffmpeg 5.1 refuses packed 10-bit ("Packing to 32bit required"); it reads every other corpus file.
+    static let ffmpegReadable = Corpus.allDPX.filter { !$0.contains("rgb10_packed") && !$0.contains("luma10") }
     static let oiioSamples = ["third-party/oiio_rgb10_packed.dpx", "third-party/oiio_luma10.dpx", "third-party/oiio_rgb12.dpx",
                               "third-party/oiio_rgb10_filledB.dpx", "third-party/ffmpeg_gbrp12le.dpx",
                               "third-party/dpx_nuke_16bits_rgba.dpx", "photos/Carrots_709_12.dpx"]
@@ -123,8 +124,8 @@ import Testing
         } else {
             #expect(sameOIIO, "oiiotool differs at \(firstDifference(oiio, pixels.samples) ?? -1)")
         }
-        // ffmpeg reads filled 10/12-bit, 8 and 16 bit; not packed 10/12-bit.
-        if !(packing == .packed && (bits == 10 || bits == 12)) && !(bits == 10 && packing == .filledB) {
+        // ffmpeg reads every flavour but packed 10-bit.
+        if !(packing == .packed && bits == 10) {
             let ff = try Self.ffmpegDecode(url, like: pixels)
             let sameFF = ff == pixels.samples
             #expect(sameFF, "ffmpeg differs at \(firstDifference(ff, pixels.samples) ?? -1)")
