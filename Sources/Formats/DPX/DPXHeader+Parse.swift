@@ -127,9 +127,10 @@ extension DPXHeader {
         // Rows: aligned to 32-bit words as the standard says; back to back (as
         // OpenImageIO writes 8-, 16- and filled 12-bit rows) when the file's size
         // rules out the aligned form.
-        let eol = element.endOfLinePadding
-        guard eol < 1 << 20 else {
-            throw FormatError(.malformed, "end-of-line padding \(eol) bytes is absurd")
+        var eol = element.endOfLinePadding
+        if eol >= 1 << 20 {
+            warnings.append("end-of-line padding \(eol) bytes is absurd; ignored")
+            eol = 0
         }
         var layout = try DPXLayout(width: width, height: height, channels: channels, bitDepth: element.bitDepth,
                                    packing: packing, byteOrder: byteOrder, dataOffset: dataOffset,
