@@ -4,6 +4,7 @@ import Foundation
 
 let benchmarks: [String: () throws -> Void] = [
     "tiff": tiffBenchmark,
+    "dpx": DPXBench.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())
