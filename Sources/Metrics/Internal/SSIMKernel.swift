@@ -1,8 +1,8 @@
 import Foundation
 
-/// The hot loop of SSIM: one block of the SSIM map of one channel, computed from
-/// the 16-bit planes with a separable Gaussian over a ring of 11 horizontally filtered
-/// rows, so no whole-frame float map is ever held.
+/// The hot loop of SSIM: the SSIM map of a strip of one channel, computed from the
+/// 16-bit planes with a separable Gaussian (horizontal pass into a ring of 11 filtered
+/// rows, then vertical), in blocks of columns, so no whole-frame float map is held.
 ///
 /// Moments are accumulated in `Double`: E[x²] − E[x]² of 16-bit codes cancels badly
 /// in `Float` (errors of order L²·2⁻²⁴ against C2 = (0.03·L)²).
@@ -13,6 +13,9 @@ final class SSIMKernel {
     /// Widest block of map columns one pass handles (a multiple of the tile size), so
     /// the ring (11 rows × 5 moments) stays in the core's L2 cache.
     static let blockWidth = 256
+    /// Moment planes filtered: μx, μy, E[x² + y²], E[xy]. SSIM needs σx² and σy² only
+    /// as their sum, so one plane serves both.
+    static let planes = 4
 
     /// Image width and height in pixels.
     let width: Int
@@ -25,13 +28,13 @@ final class SSIMKernel {
     let c2: Double
 
     private let weights: UnsafeMutablePointer<Double>
-    /// x, y, x², y², xy of the input row being filtered (5 × (blockWidth + 11)).
+    /// x, y, x² + y², xy of the input row being filtered (4 × (blockWidth + 11)).
     private let products: UnsafeMutablePointer<Double>
-    /// The 5 vertically filtered moments of the current map row (5 × blockWidth).
+    /// The 4 vertically filtered moments of the current map row (4 × blockWidth).
     private let moments: UnsafeMutablePointer<Double>
     /// SSIM of each column of the current map row (blockWidth).
     private let ssimRow: UnsafeMutablePointer<Double>
-    /// 11 ring rows, each holding 5 planes (μx, μy, E[x²], E[y²], E[xy]) of `blockWidth` values.
+    /// 11 ring rows, each holding the 4 moment planes of `blockWidth` values.
     private let ring: UnsafeMutablePointer<Double>
     private let ringRows: UnsafeMutablePointer<UnsafeMutablePointer<Double>>
 
@@ -56,15 +59,15 @@ final class SSIMKernel {
         let taps = GaussianWindow.taps
         weights = .allocate(capacity: taps)
         weights.initialize(from: GaussianWindow.weights, count: taps)
-        let rowLength = 5 * (Self.blockWidth + taps)
+        let rowLength = Self.planes * (Self.blockWidth + taps)
         products = .allocate(capacity: rowLength)
         products.initialize(repeating: 0, count: rowLength)
-        moments = .allocate(capacity: 5 * Self.blockWidth)
-        moments.initialize(repeating: 0, count: 5 * Self.blockWidth)
+        moments = .allocate(capacity: Self.planes * Self.blockWidth)
+        moments.initialize(repeating: 0, count: Self.planes * Self.blockWidth)
         ssimRow = .allocate(capacity: Self.blockWidth)
         ssimRow.initialize(repeating: 0, count: Self.blockWidth)
-        ring = .allocate(capacity: taps * 5 * Self.blockWidth)
-        ring.initialize(repeating: 0, count: taps * 5 * Self.blockWidth)
+        ring = .allocate(capacity: taps * Self.planes * Self.blockWidth)
+        ring.initialize(repeating: 0, count: taps * Self.planes * Self.blockWidth)
         ringRows = .allocate(capacity: taps)
         ringRows.initialize(repeating: ring, count: taps)
     }
@@ -103,7 +106,7 @@ final class SSIMKernel {
         let taps = GaussianWindow.taps
         let blockWidth = columns.count
         let planeStride = Self.blockWidth
-        let rowStride = 5 * planeStride
+        let rowStride = Self.planes * planeStride
         for y in rows.lowerBound ..< rows.upperBound + taps - 1 {
             // Horizontal pass of input row y into ring slot y % 11.
             let slot = ring + (y % taps) * rowStride
@@ -135,21 +138,22 @@ final class SSIMKernel {
         maxError = max(maxError, Int(worst))
     }
 
-    /// The 11-tap horizontal filter of x, y, x², y², xy for `count` map columns
+    /// The 11-tap horizontal filter of x, y, x² + y², xy for `count` map columns
     /// starting at the given input samples (which must have `count + 10` readable samples).
     @inline(__always)
     private func horizontal(reference: UnsafePointer<UInt16>, test: UnsafePointer<UInt16>,
                             count: Int, into slot: UnsafeMutablePointer<Double>, planeStride: Int) {
         let inputCount = count + GaussianWindow.taps - 1
         let inputStride = Self.blockWidth + GaussianWindow.taps
-        let px = products, py = products + inputStride, pxx = products + 2 * inputStride
-        let pyy = products + 3 * inputStride, pxy = products + 4 * inputStride
+        let px = products, py = products + inputStride
+        let psq = products + 2 * inputStride, pxy = products + 3 * inputStride
         for i in 0..<inputCount {
             let a = Double(reference[i]), b = Double(test[i])
             px[i] = a; py[i] = b
-            pxx[i] = a * a; pyy[i] = b * b; pxy[i] = a * b
+            psq[i] = a * a + b * b   // exact: below 2^33
+            pxy[i] = a * b
         }
-        for p in 0..<5 {
+        for p in 0..<Self.planes {
             filter(products + p * inputStride, into: slot + p * planeStride, count: count)
         }
     }
@@ -175,7 +179,7 @@ final class SSIMKernel {
     @inline(__always)
     private func vertical(count: Int, planeStride: Int, firstColumn: Int, tileRow: UnsafeMutablePointer<Double>) {
         let w0 = weights[0], w1 = weights[1], w2 = weights[2], w3 = weights[3], w4 = weights[4], w5 = weights[5]
-        for p in 0..<5 {
+        for p in 0..<Self.planes {
             let offset = p * planeStride
             let r0 = ringRows[0] + offset, r1 = ringRows[1] + offset, r2 = ringRows[2] + offset
             let r3 = ringRows[3] + offset, r4 = ringRows[4] + offset, r5 = ringRows[5] + offset
@@ -192,14 +196,17 @@ final class SSIMKernel {
                 out[j] = v
             }
         }
-        let mxp = moments, myp = moments + planeStride, sxxp = moments + 2 * planeStride
-        let syyp = moments + 3 * planeStride, sxyp = moments + 4 * planeStride
+        let mxp = moments, myp = moments + planeStride
+        let ssqp = moments + 2 * planeStride, sxyp = moments + 3 * planeStride
         let c1 = self.c1, c2 = self.c2
         for j in 0..<count {
             let mx = mxp[j], my = myp[j]
             let mx2 = mx * mx, my2 = my * my, mxy = mx * my
-            let vx = sxxp[j] - mx2, vy = syyp[j] - my2, vxy = sxyp[j] - mxy
-            ssimRow[j] = ((2 * mxy + c1) * (2 * vxy + c2)) / ((mx2 + my2 + c1) * (vx + vy + c2))
+            let squares = mx2 + my2
+            // σx² + σy² = E[x² + y²] − (μx² + μy²); written so that identical frames
+            // give exactly the same numerator and denominator (SSIM exactly 1).
+            let variances = ssqp[j] - squares, covariance = sxyp[j] - mxy
+            ssimRow[j] = ((2 * mxy + c1) * (2 * covariance + c2)) / ((squares + c1) * (variances + c2))
         }
         let tile = QualityMetrics.tileSize
         var start = 0
