@@ -20,8 +20,9 @@ public enum QualityMetrics {
     public static let tileSize = 64
     /// Side of the SSIM window in pixels; frames must be at least this wide and tall.
     public static let windowSize = GaussianWindow.taps
-    /// SSIM constants of Wang et al. 2004.
+    /// SSIM constant K1 of Wang et al. 2004: C1 = (K1·L)².
     public static let k1 = 0.01
+    /// SSIM constant K2 of Wang et al. 2004: C2 = (K2·L)².
     public static let k2 = 0.03
     /// Map rows per unit of concurrent work (a multiple of `tileSize`, so each tile
     /// belongs to one unit and results do not depend on the thread count).
