@@ -37,7 +37,9 @@ public enum QualityMetrics {
     ///     and PSNR; `reference.bitDepth` when nil. Giving it also allows `test` to
     ///     declare another depth (its codes are compared as they are).
     ///   - threads: concurrent workers; the number of active processors when nil.
-    ///     The result does not depend on it.
+    ///     The result does not depend on it. The call blocks its thread until the
+    ///     workers are done (about 0.1–0.5 s for a 4K 3-channel frame): callers running
+    ///     many frames at once pass 1 and parallelise over frames instead.
     /// - Throws: `MetricsError` when the sizes, channel counts or (without `bitDepth`)
     ///   bit depths differ, when the frame is smaller than 11×11, or when `bitDepth`
     ///   is outside 1…16.
