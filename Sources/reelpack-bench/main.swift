@@ -5,6 +5,7 @@ import Foundation
 let benchmarks: [String: () throws -> Void] = [
     "tiff": tiffBenchmark,
     "dpx": DPXBench.run,
+    "metrics": MetricsBench.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())
