@@ -237,12 +237,23 @@ private func folder(with names: [String], _ body: (TemporaryDirectory) throws ->
         #expect(frame.geometry == expected, "\(frame.geometryProblem ?? "")")
     }
 
-    @Test func tiffFramesGetGeometryOrASpokenReason() throws {
-        let scan = try SequenceScanner.scan(Corpus.allTIFF.map(Corpus.url))
-        #expect(scan.frames.count == Corpus.allTIFF.count)
-        for frame in scan.frames where frame.geometry == nil {
-            #expect(frame.geometryProblem?.isEmpty == false)
-            #expect(scan.warnings.contains { $0.contains(frame.name) })
-        }
+    /// TIFF geometry comes from `TIFF.info`, as tiffinfo reports it.
+    @Test(arguments: [
+        ("third-party/flower-minisblack-16.tif", FrameGeometry(width: 73, height: 43, bitDepth: 16, channels: 1)),
+        ("third-party/oiio_rgb8.tif", FrameGeometry(width: 780, height: 566, bitDepth: 8, channels: 3)),
+        ("third-party/oiio_rgb16_deflate.tif", FrameGeometry(width: 780, height: 566, bitDepth: 16, channels: 3)),
+        ("photos/Cannon_srgb16.tif", FrameGeometry(width: 780, height: 566, bitDepth: 16, channels: 3)),
+    ])
+    func corpusTIFFGeometryMatchesTiffinfo(path: String, expected: FrameGeometry) throws {
+        let frame = try #require(try SequenceScanner.scan(Corpus.url(path)).frames.first)
+        #expect(frame.format == .tiff)
+        #expect(frame.geometry == expected, "\(frame.geometryProblem ?? "")")
+    }
+
+    @Test func everyCorpusFrameGetsGeometry() throws {
+        let paths = (Corpus.allDPX + Corpus.allTIFF).map(Corpus.url)
+        let scan = try SequenceScanner.scan(paths)
+        #expect(scan.frames.count == paths.count)
+        #expect(scan.frames.filter { $0.geometry == nil }.map(\.name) == [])
     }
 }
