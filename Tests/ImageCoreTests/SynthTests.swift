@@ -191,4 +191,20 @@ private func largestStep(_ frame: PixelBuffer) -> Int {
         #expect(FilmSynthesizer.defaultGrainSigma(for: .grain, bitDepth: 12) == 24)
         #expect(FilmSynthesizer.defaultGrainSigma(for: .grain, bitDepth: 16) == 384)
     }
+
+    @Test(arguments: [(86400, "01:00:00:00"), (86423, "01:00:00:23"), (86424, "01:00:01:00"), (0, "00:00:00:00"),
+                      (24 * 3600 * 24 + 25, "00:00:01:01"), (24 * (3600 * 10 + 60 * 59 + 59) + 23, "10:59:59:23")])
+    func timecodeCountsFramesAt24fps(frame: Int, timecode: String) {
+        #expect(FilmSynthesizer.timecode(frameNumber: frame) == timecode)
+    }
+
+    @Test func headerFieldsDescribeTheReel() throws {
+        let ten = try FilmSynthesizer(bitDepth: 10, kind: .bw, seed: 3).metadata(frameNumber: 86401, position: 2, length: 24)
+        #expect(ten.timecode == "01:00:00:01" && ten.frameRate == 24)
+        #expect(ten.framePosition == 2 && ten.sequenceLength == 24)
+        #expect(ten.creator == "Reelpack synth" && ten.transfer == "printing density")
+        #expect(ten.project?.contains("kind bw, seed 3") == true)
+        let sixteen = try FilmSynthesizer(bitDepth: 16).metadata(frameNumber: 1, position: 1, length: 1)
+        #expect(sixteen.transfer == "linear")
+    }
 }
