@@ -139,8 +139,8 @@ struct SynthCommand: ParsableCommand {
             while index < total, !progress.failed {
                 do {
                     let pixels = synthesizer.frame(index)
-                    let metadata = frameMetadata(synthesizer, frameNumber: start + index, position: index + 1,
-                                                 length: total, fileName: names[index])
+                    let metadata = synthesizer.metadata(frameNumber: start + index, position: index + 1,
+                                                        length: total, fileName: names[index])
                     let data = try DPXWriter.write(pixels, metadata: metadata)
                     let url = folder.appendingPathComponent(names[index])
                     do {
@@ -156,35 +156,6 @@ struct SynthCommand: ParsableCommand {
             }
         }
         if let error = progress.firstError { throw error }
-    }
-
-    /// The header fields of frame `frameNumber` of a synthetic reel.
-    static func frameMetadata(_ synthesizer: FilmSynthesizer, frameNumber: Int, position: Int, length: Int,
-                              fileName: String) -> FrameMetadata {
-        var m = FrameMetadata()
-        m.descriptor = .rgb
-        m.orientation = 0
-        m.frameRate = 24
-        m.timecode = timecode(frameNumber: frameNumber, fps: 24)
-        m.framePosition = position
-        m.sequenceLength = length
-        m.creator = "Reelpack synth"
-        m.originalFileName = fileName
-        m.project = "Reelpack synthetic reel: kind \(synthesizer.kind.rawValue), seed \(synthesizer.seed), "
-            + String(format: "grain %.2f codes at %d bits", synthesizer.grainSigma, synthesizer.bitDepth)
-        if synthesizer.bitDepth == 10 {
-            m.transfer = "printing density"
-            m.colorimetric = "printing density"
-        } else {
-            m.transfer = "linear"
-        }
-        return m
-    }
-
-    /// `HH:MM:SS:FF` of a frame number counted from 00:00:00:00 (hours wrap at 24).
-    static func timecode(frameNumber: Int, fps: Int) -> String {
-        let frame = frameNumber % fps, seconds = frameNumber / fps
-        return String(format: "%02d:%02d:%02d:%02d", (seconds / 3600) % 24, (seconds / 60) % 60, seconds % 60, frame)
     }
 
     static func fileName(_ prefix: String, frame: Int) -> String {
@@ -232,19 +203,22 @@ struct SynthSummary: Encodable {
     var grainSigma: Double
 }
 
-/// Progress lines on stderr from concurrent frame writers, and the first failure.
+/// Progress on stderr from concurrent frame writers (a line rewritten in place on a
+/// terminal, periodic plain lines otherwise), and the first failure.
 // @unchecked Sendable: every stored property is read and written under `lock` only.
 private final class ProgressLog: @unchecked Sendable {
     private let lock = NSLock()
     private let total: Int
     private let every: Int
+    private let live: Bool
     private var count = 0
     private var error: (any Error)?
     private let began = Date()
 
     init(total: Int) {
         self.total = total
-        every = max(1, total / 20)
+        live = isatty(STDERR_FILENO) != 0
+        every = live ? 1 : max(1, total / 20)
     }
 
     var failed: Bool { lock.withLock { error != nil } }
@@ -253,10 +227,16 @@ private final class ProgressLog: @unchecked Sendable {
     func done(_ name: String) {
         lock.withLock {
             count += 1
-            if count % every == 0 || count == total {
-                let elapsed = Date().timeIntervalSince(began)
-                Output.note(String(format: "synth: %d/%d frames (%@), %.1f frames/s", count, total, name,
-                                   Double(count) / max(elapsed, 1e-9)))
+            guard count % every == 0 || count == total else { return }
+            let elapsed = Date().timeIntervalSince(began)
+            let fps = Double(count) / max(elapsed, 1e-9)
+            let line = String(format: "synth: %d/%d frames (%@), %.1f frames/s", count, total, name, fps)
+            if live {
+                let eta = Double(total - count) / max(fps, 1e-9)
+                let end = count == total ? "\n" : ""
+                FileHandle.standardError.write(Data(("\r\u{1B}[K" + line + String(format: ", ETA %.0f s", eta) + end).utf8))
+            } else {
+                Output.note(line)
             }
         }
     }
