@@ -200,6 +200,25 @@ private func folder(with names: [String], _ body: (TemporaryDirectory) throws ->
                                            FrameGeometry(width: 30, height: 20, bitDepth: 8, channels: 1)])
     }
 
+    /// A synthetic reel with frames removed and a frame of another size dropped in:
+    /// what a conform gone wrong looks like.
+    @Test func aDamagedSyntheticReelIsReportedFrameByFrame() throws {
+        let dir = try TemporaryDirectory("sequence-scan")
+        defer { dir.remove() }
+        let files = try SyntheticFrames.writeDPXSequence(.grain, count: 10, to: dir.url, width: 64, height: 32)
+        for index in [3, 4, 8] { try FileManager.default.removeItem(at: files[index]) }
+        try SyntheticFrames.writeDPXSequence(.bw, count: 1, to: dir.url, start: 86404, width: 96, height: 54,
+                                             bitDepth: 12)
+        let scan = try SequenceScanner.scan(dir.url)
+        let sequence = try #require(scan.sequences.first)
+        #expect(scan.sequences.count == 1)
+        #expect(sequence.frames.compactMap(\.frameNumber) == [86400, 86401, 86402, 86404, 86405, 86406, 86407, 86409])
+        #expect(sequence.missingFrames == [86403...86403, 86408...86408])
+        #expect(sequence.geometries.map(\.frameCount) == [7, 1])
+        #expect(sequence.geometries.last?.frameNumbers == [86404])
+        #expect(scan.warnings.count == 2, "\(scan.warnings)")
+    }
+
     @Test func theCorpusSequenceIsOneCompleteSequence() throws {
         let scan = try SequenceScanner.scan(Corpus.url("sequence"))
         #expect(scan.sequences.count == 1)
