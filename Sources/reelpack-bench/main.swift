@@ -3,6 +3,7 @@
 import Foundation
 
 let benchmarks: [String: () throws -> Void] = [
+    "dpx": DPXBench.run,
     "synth": SynthBenchmark.run,
 ]
 

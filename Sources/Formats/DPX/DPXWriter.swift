@@ -44,7 +44,7 @@ public enum DPXWriter {
         }
         let layout = try DPXLayout(width: pixels.width, height: pixels.height, channels: pixels.channels,
                                    bitDepth: depth, packing: options.packing, byteOrder: options.byteOrder,
-                                   dataOffset: imageDataOffset)
+                                   dataOffset: imageDataOffset, alignRows: false)
         var header = DPXHeaderWriter(byteOrder: options.byteOrder)
         header.fill(pixels: pixels, layout: layout, descriptor: descriptor, metadata: metadata)
         var out = header.bytes
@@ -69,13 +69,10 @@ public enum DPXWriter {
             throw FormatError(.malformed, "samples do not fit the record's \(layout.bitDepth) bits: \(error)")
         }
         var out = headerBytes
-        out.append(Data(count: record.headerLength - headerBytes.count))
+        out.append(Data(repeating: record.headerFill ?? 0, count: record.headerLength - headerBytes.count))
         var image = try encodeImageData(pixelsAtDepth, layout: layout)
-        for patch in record.patches ?? [] {
-            guard let bytes = Data(base64Encoded: patch.bytes), patch.at >= 0, patch.at + bytes.count <= image.count else {
-                throw FormatError(.malformed, "DPX record has a patch outside the image data")
-            }
-            image.replaceSubrange(patch.at..<(patch.at + bytes.count), with: bytes)
+        if let patches = record.patches {
+            try DPXRebuildRecord.applyPatches(patches, to: &image)
         }
         out.append(image)
         if let trailer = record.trailer {
