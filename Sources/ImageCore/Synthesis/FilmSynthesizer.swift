@@ -135,13 +135,12 @@ public struct FilmSynthesizer: Sendable {
         samples.withUnsafeMutableBufferPointer { out in
             FrameRenderer(synthesizer: self, scene: scene, frameIndex: index).render(into: out)
         }
-        // The geometry was validated in init, so this cannot fail.
-        return (try? PixelBuffer(width: width, height: height, channels: 3, bitDepth: bitDepth, samples: samples))
-            ?? Self.unreachableBuffer()
-    }
-
-    private static func unreachableBuffer() -> PixelBuffer {
-        preconditionFailure("FilmSynthesizer: geometry validated in init was refused")
+        do {
+            return try PixelBuffer(width: width, height: height, channels: 3, bitDepth: bitDepth, samples: samples)
+        } catch {
+            // init validated this geometry and the sample count matches it by construction.
+            preconditionFailure("FilmSynthesizer: a validated geometry was refused: \(error)")
+        }
     }
 }
 
