@@ -207,4 +207,24 @@ private func largestStep(_ frame: PixelBuffer) -> Int {
         let sixteen = try FilmSynthesizer(bitDepth: 16).metadata(frameNumber: 1, position: 1, length: 1)
         #expect(sixteen.transfer == "linear")
     }
+
+    /// Film grain is signal-dependent: weaker in deep shadows than at mid grey.
+    @Test func grainIsWeakerInShadowsThanAtMidGrey() throws {
+        let synth = try FilmSynthesizer(width: 640, height: 360, bitDepth: 12, kind: .grain, seed: 5)
+        let frame = synth.frame(0)
+        let black = try #require(synth.colorChart.last)    // signal 0.03: grain × 0.56
+        let card = try #require(synth.greyCard)            // signal 0.5: grain × 1
+        let shadow = RegionStats(frame, black, channel: 1).standardDeviation
+        let mid = RegionStats(frame, card, channel: 1).standardDeviation
+        #expect(abs(shadow / mid - 0.558) < 0.12, "shadow \(shadow), mid grey \(mid)")
+    }
+
+    @Test func chartPatchesAreSaturated() throws {
+        let synth = try FilmSynthesizer(width: 320, height: 180, bitDepth: 10, kind: .grain, seed: 5, grainSigma: 0)
+        let frame = synth.frame(0)
+        let red = try #require(synth.colorChart.first)
+        let mean = (0..<3).map { RegionStats(frame, red, channel: $0).mean }
+        #expect(mean[0] > 3 * mean[1] && mean[0] > 3 * mean[2], "red patch \(mean)")
+        #expect(try FilmSynthesizer(kind: .gradient).colorChart.isEmpty)
+    }
 }
