@@ -6,6 +6,7 @@ let benchmarks: [String: () throws -> Void] = [
     "tiff": tiffBenchmark,
     "dpx": DPXBench.run,
     "metrics": MetricsBench.run,
+    "synth": SynthBenchmark.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())
