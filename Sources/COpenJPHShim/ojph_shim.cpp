@@ -187,9 +187,133 @@ void encode(const uint16_t *samples, size_t sample_count, const rp_ojph_encode_p
     cs.close();
 }
 
+/// Checks the main header (SOC to the first SOT) for what OpenJPH 0.9 decodes
+/// without reaching one of its internal assertions, which abort the process in
+/// Debian's build: a progression order, wavelet or QCD style it does not know, a
+/// QCD with fewer subbands than COD's levels, a QCD style that contradicts the
+/// wavelet, more QCC segments than components. Every segment must lie inside
+/// the data. Throws shim_error; returns normally when OpenJPH may be called.
+void check_main_header(const uint8_t *data, size_t size) {
+    auto malformed = [](const std::string &text) { return shim_error{RP_OJPH_MALFORMED, text}; };
+    auto unsupported = [](const std::string &text) { return shim_error{RP_OJPH_UNSUPPORTED, text}; };
+    auto u8 = [&](size_t at) -> uint32_t { return at < size ? data[at] : 0; };
+    auto u16 = [&](size_t at) -> uint32_t { return (u8(at) << 8) | u8(at + 1); };
+    auto u32 = [&](size_t at) -> uint32_t { return (u16(at) << 16) | u16(at + 2); };
+
+    if (size < 4 || u16(0) != 0xFF4F || u16(2) != 0xFF51)
+        throw malformed("the codestream does not start with SOC and SIZ markers (FF4F FF51)");
+    const uint32_t lsiz = u16(4);
+    if (6 + size_t(lsiz) > size || lsiz < 41) throw malformed("the SIZ marker segment is cut short");
+    const uint32_t csiz = u16(40);
+    if (csiz < 1 || csiz > 4) throw unsupported("SIZ declares " + std::to_string(csiz) + " components (1 to 4 supported)");
+    if (lsiz != 38 + 3 * csiz) throw malformed("SIZ length does not match its component count");
+    const uint64_t xsiz = u32(8), ysiz = u32(12), xo = u32(16), yo = u32(20);
+    const uint64_t xt = u32(24), yt = u32(28), xto = u32(32), yto = u32(36);
+    if (xsiz <= xo || ysiz <= yo) throw malformed("SIZ declares an empty image");
+    if (xt == 0 || yt == 0 || xto > xo || yto > yo || xto + xt <= xo || yto + yt <= yo)
+        throw malformed("SIZ declares an impossible tile grid");
+    for (uint32_t c = 0; c < csiz; ++c) {
+        const uint32_t ssiz = u8(42 + 3 * c), dx = u8(43 + 3 * c), dy = u8(44 + 3 * c);
+        if (dx == 0 || dy == 0) throw malformed("SIZ component subsampling of 0");
+        if ((ssiz & 0x7F) + 1 > 38) throw malformed("SIZ component depth above 38 bits");
+    }
+
+    bool have_cod = false, have_qcd = false, reversible = false;
+    uint32_t levels = 0, qcc_count = 0;
+    uint32_t qcd_style = 0, qcd_guard = 0;
+    size_t at = 4 + lsiz;
+    // Checks a QCD or QCC body [from, from + length) once COD is known.
+    auto check_quantisation = [&](size_t from, size_t length, const char *name) {
+        if (length < 1) throw malformed(std::string(name) + " is empty");
+        const uint32_t sq = u8(from), style = sq & 0x1F, guard = sq >> 5;
+        if (style == 1) throw unsupported(std::string(name) + " uses scalar derived quantisation");
+        if (style != 0 && style != 2) throw malformed(std::string(name) + " has an unknown quantisation style");
+        const size_t subbands = 3 * size_t(levels) + 1;
+        if (length != 1 + (style == 0 ? subbands : 2 * subbands))
+            throw malformed(std::string(name) + " does not have one entry per subband of the COD levels");
+        if ((style == 0) != reversible)
+            throw malformed(std::string(name) + " quantisation contradicts the COD wavelet");
+        for (size_t i = 0; i < subbands; ++i) {
+            const uint32_t exponent = style == 0 ? (u8(from + 1 + i) >> 3) : (u16(from + 1 + 2 * i) >> 11);
+            if (guard + exponent > 31) throw malformed(std::string(name) + " declares more than 31 magnitude bits");
+        }
+        return std::make_pair(style, guard);
+    };
+    std::vector<std::pair<size_t, size_t>> pending_qcc;
+    while (true) {
+        if (at + 4 > size) throw malformed("the main header ends before the first tile (no SOT marker)");
+        const uint32_t marker = u16(at);
+        if (marker == 0xFF90) break;  // SOT: first tile-part
+        if ((marker & 0xFF00) != 0xFF00 || marker < 0xFF30)
+            throw malformed("bytes that are not a marker in the main header");
+        const uint32_t length = u16(at + 2);
+        if (length < 2 || at + 2 + length > size) throw malformed("a main-header marker segment is cut short");
+        const size_t body = at + 4, body_length = length - 2;
+        switch (marker) {
+        case 0xFF52: {  // COD
+            if (have_cod) throw malformed("two COD marker segments");
+            have_cod = true;
+            const uint32_t scod = u8(body);
+            if (scod & ~0x7u) throw malformed("COD has unknown coding style bits");
+            if (u8(body + 1) > 4) throw malformed("COD has an unknown progression order");
+            if (u16(body + 2) != 1) throw unsupported("COD declares " + std::to_string(u16(body + 2)) + " quality layers (1 supported)");
+            if (u8(body + 4) > 1) throw unsupported("COD declares a multiple component transform other than RCT/ICT");
+            if (u8(body + 4) == 1 && csiz < 3) throw malformed("COD asks for a colour transform with fewer than 3 components");
+            levels = u8(body + 5);
+            if (levels > 32) throw malformed("COD declares more than 32 decomposition levels");
+            const uint32_t xcb = u8(body + 6), ycb = u8(body + 7);
+            if (xcb > 8 || ycb > 8 || xcb + ycb > 8) throw malformed("COD declares an impossible code-block size");
+            if (!(u8(body + 8) & 0x40)) throw unsupported("not a high-throughput (Part 15) codestream: COD code-blocks are Part 1");
+            const uint32_t wavelet = u8(body + 9);
+            if (wavelet > 1) throw malformed("COD declares an unknown wavelet");
+            reversible = wavelet == 1;
+            if (body_length != 10 + ((scod & 1) ? levels + 1 : 0)) throw malformed("COD length does not match its fields");
+            if (scod & 1)
+                for (uint32_t r = 1; r <= levels; ++r) {
+                    const uint32_t pp = u8(body + 10 + r);
+                    if ((pp & 0x0F) == 0 || (pp >> 4) == 0) throw malformed("COD precinct size of 1 above resolution 0");
+                }
+            break;
+        }
+        case 0xFF5C:  // QCD
+            if (have_qcd) throw malformed("two QCD marker segments");
+            if (!have_cod) throw unsupported("QCD before COD");
+            have_qcd = true;
+            {
+                auto sg = check_quantisation(body, body_length, "QCD");
+                qcd_style = sg.first;
+                qcd_guard = sg.second;
+            }
+            break;
+        case 0xFF5D:  // QCC
+            if (++qcc_count > csiz) throw malformed("more QCC marker segments than components");
+            pending_qcc.emplace_back(body, body_length);
+            break;
+        case 0xFF53: throw unsupported("COC marker segments are not supported");
+        case 0xFF5E: throw unsupported("RGN marker segments are not supported");
+        case 0xFF5F: throw unsupported("POC marker segments are not supported");
+        case 0xFF60: throw unsupported("PPM marker segments are not supported");
+        case 0xFF50: case 0xFF56: case 0xFF59: case 0xFF55: case 0xFF57: case 0xFF63: case 0xFF64:
+            break;  // CAP, PRF, CPF, TLM, PLM, CRG, COM: read or skipped by OpenJPH
+        default: throw malformed("unknown marker in the main header");
+        }
+        at += 2 + size_t(length);
+    }
+    if (!have_cod || !have_qcd) throw malformed("the main header lacks COD or QCD");
+    (void)qcd_style;
+    (void)qcd_guard;
+    for (const auto &q : pending_qcc) {
+        const size_t index_bytes = csiz < 257 ? 1 : 2;
+        if (q.second < index_bytes) throw malformed("QCC is empty");
+        const uint32_t comp = index_bytes == 1 ? u8(q.first) : u16(q.first);
+        if (comp >= csiz) throw malformed("QCC names a component that does not exist");
+        check_quantisation(q.first + index_bytes, q.second - index_bytes, "QCC");
+    }
+}
+
 void decode(const uint8_t *data, size_t size, uint32_t max_side, uint64_t max_samples, rp_ojph_result *result) {
-    if (data == nullptr || size < 2 || data[0] != 0xFF || data[1] != 0x4F)
-        throw shim_error{RP_OJPH_MALFORMED, "no SOC marker: not a JPEG 2000 codestream"};
+    if (data == nullptr) throw shim_error{RP_OJPH_MALFORMED, "no data"};
+    check_main_header(data, size);
     ojph::mem_infile file;
     file.open(data, size);
     ojph::codestream cs;
@@ -238,6 +362,10 @@ void decode(const uint8_t *data, size_t size, uint32_t max_side, uint64_t max_sa
     result->reversible = cs.access_cod().is_reversible() ? 1 : 0;
 
     cs.create();
+    // OpenJPH reads every tile in create() and only reports a short file as
+    // information, decoding the missing data as zero; a cut file is an error here.
+    if (tls_messages.find("terminated early") != std::string::npos)
+        throw shim_error{RP_OJPH_MALFORMED, "the codestream is truncated"};
     const size_t plane = size_t(width) * height;
     result->samples.assign(plane * nc, 0);
     const ojph::si32 maxv = ojph::si32((1u << depth) - 1);
