@@ -153,7 +153,12 @@ void encode(const uint16_t *samples, size_t sample_count, const rp_ojph_encode_p
         siz.set_component(c, ojph::point(1, 1), p.bit_depth, false);
 
     ojph::param_cod cod = cs.access_cod();
-    cod.set_num_decomposition(p.decompositions);
+    // OpenJPH 0.9 reconstructs wrongly (even reversibly) when 2^(levels-1) reaches
+    // the smaller image side (8x8 with 4 levels), and lossy already when 2^levels
+    // does (16x16 with 4 levels): keep 2^(levels+1) <= that side.
+    uint32_t levels = p.decompositions, min_side = std::min(p.width, p.height);
+    while (levels > 0 && (uint64_t(2) << levels) > min_side) --levels;
+    cod.set_num_decomposition(levels);
     cod.set_block_dims(p.block_width ? p.block_width : 64, p.block_height ? p.block_height : 64);
     cod.set_progression_order("RPCL");
     cod.set_color_transform(p.color_transform != 0);
@@ -300,6 +305,22 @@ void check_main_header(const uint8_t *data, size_t size) {
         at += 2 + size_t(length);
     }
     if (!have_cod || !have_qcd) throw malformed("the main header lacks COD or QCD");
+    // OpenJPH 0.9 reconstructs some small images (or tiles) wrongly when the
+    // levels are many for their size: seen reversibly from 2^(levels-1) >= the
+    // smaller side (8x8, 4 levels), irreversibly from 2^levels (16x16, 4 levels).
+    // Refuse that range (it errs on the safe side) rather than return wrong samples.
+    {
+        auto smallest_span = [](uint64_t origin, uint64_t end, uint64_t tile_origin, uint64_t tile) {
+            const uint64_t first_end = std::min(end, tile_origin + ((origin - tile_origin) / tile + 1) * tile);
+            const uint64_t last_start = std::max(origin, tile_origin + ((end - 1 - tile_origin) / tile) * tile);
+            return std::min(first_end - origin, end - last_start);
+        };
+        const uint64_t min_side = std::min(smallest_span(xo, xsiz, xto, xt), smallest_span(yo, ysiz, yto, yt));
+        const uint32_t shift = reversible ? (levels > 0 ? levels - 1 : 0) : levels;
+        if (levels > 0 && (uint64_t(1) << shift) >= min_side)
+            throw unsupported(std::to_string(levels) + " decomposition levels for an image or tile side of " +
+                              std::to_string(min_side) + " pixels: OpenJPH 0.9 decodes that wrongly");
+    }
     (void)qcd_style;
     (void)qcd_guard;
     for (const auto &q : pending_qcc) {

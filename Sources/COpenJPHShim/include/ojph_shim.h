@@ -37,7 +37,9 @@ typedef struct {
     float quantization_step;
     /// Non-zero: RCT/ICT over the first three planes (3 or 4 components only).
     int32_t color_transform;
-    /// Wavelet decomposition levels, 0...32 (5 is usual).
+    /// Wavelet decomposition levels, 0...32 (5 is usual); lowered so that
+    /// 2^(levels+1) does not exceed the smaller side (OpenJPH 0.9 decodes such
+    /// small images wrongly otherwise).
     uint32_t decompositions;
     /// Code-block size (powers of two, 4...1024, area <= 4096); 0 means 64.
     uint32_t block_width;
