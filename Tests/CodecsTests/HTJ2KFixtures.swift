@@ -67,4 +67,10 @@ enum HTJ2KFixtures {
         let bytes = [UInt8](data)
         return stride(from: 0, to: bytes.count - 1, by: 2).map { UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]) }
     }
+
+    /// Little-endian 16-bit planar samples (`opj_decompress … -o x.rawl`).
+    static func readLittleEndian16(_ data: Data) -> [UInt16] {
+        let bytes = [UInt8](data)
+        return stride(from: 0, to: bytes.count - 1, by: 2).map { UInt16(bytes[$0 + 1]) << 8 | UInt16(bytes[$0]) }
+    }
 }
