@@ -39,13 +39,9 @@ public struct HTJ2KCodec: Codec {
 
     /// Encodes `pixels` to a raw HTJ2K codestream (J2C).
     /// - Throws: `CodecError(.unsupportedInput)` when a sample exceeds the
-    ///   declared depth or the library refuses the frame.
+    ///   declared depth (checked by the shim in the same pass that feeds the
+    ///   encoder) or the library refuses the frame.
     public func encode(_ pixels: PixelBuffer, mode: CodecMode) throws -> Data {
-        do {
-            try pixels.validateSampleRange()
-        } catch {
-            throw CodecError(.unsupportedInput, codec: id, operation: "encode", detail: error.description)
-        }
         let settings: OpenJPH.EncodeSettings
         switch mode {
         case .lossless:
