@@ -22,9 +22,13 @@ public struct HTJ2KCodec: Codec {
         self.decompositions = decompositions
     }
 
+    /// `.htj2k`.
     public var id: CodecID { .htj2k }
+    /// `jph` (ISO/IEC 15444-15 Annex D file format).
     public var fileExtension: String { "jph" }
+    /// `"OpenJPH 0.9.0"`: the version of the headers compiled against.
     public var libraryVersion: String { "OpenJPH \(OpenJPH.version)" }
+    /// True: the irreversible 9/7 path.
     public var supportsLossy: Bool { true }
     /// Quality 1 (step 2^-1) to 20 (step 2^-20, finer than one code value of a
     /// 16-bit frame).
