@@ -7,6 +7,7 @@ let benchmarks: [String: () throws -> Void] = [
     "dpx": DPXBench.run,
     "metrics": MetricsBench.run,
     "synth": SynthBenchmark.run,
+    "codecs": CodecBench.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())
