@@ -2,7 +2,7 @@ import Foundation
 import Formats
 import ImageCore
 
-/// Lossless TIFF through libtiff: zstd (or Deflate) with the horizontal predictor,
+/// Lossless TIFF through libtiff: Deflate (or zstd) with the horizontal predictor,
 /// chunky strips of about 1 MiB, at the frame's true depth (8-bit samples up to 8
 /// bits; 16-bit samples otherwise, 9…15-bit codes scaled by bit replication with the
 /// depth recorded in the `ReelpackFrame` tag, so decoding returns the original codes).
@@ -11,20 +11,21 @@ import ImageCore
 /// seal tag (65421) by letting libtiff rewrite the directory at the end of the
 /// file; the strips are not touched, so the decoded samples cannot change.
 ///
-/// zstd by default: on 18 corpus frames (8-, 10-, 12- and 16-bit) libtiff's zstd at
-/// its default level 9 gave files 3.7 % smaller than Deflate at its default level 6
-/// (2.594:1 vs 2.497:1 overall, smaller on every frame) in about a quarter less
-/// write time, and tiffinfo, oiiotool and tifffile read them (`reelpack-bench tiff`). Deflate is
-/// the choice when the files must open in software without zstd support (TIFF
-/// readers outside libtiff 4.0.10+, GDAL and tifffile): `TIFFCodec(compression: .deflate)`.
+/// Deflate by default, because an archive's lossless copy must open in every TIFF
+/// reader, and Deflate is baseline-adjacent and universally supported while zstd
+/// TIFFs (compression 50000) open only in libtiff 4.0.10+, GDAL and tifffile. zstd is
+/// measurably better and selectable with `TIFFCodec(compression: .zstd)`: on 18 corpus
+/// frames (8-, 10-, 12- and 16-bit) zstd level 9 gave files 3.7 % smaller than Deflate
+/// level 6 (2.594:1 vs 2.497:1 overall, smaller on every frame) in about a quarter
+/// less write time (`reelpack-bench tiff`).
 public struct TIFFCodec: Codec {
-    /// Compression of written files: `.zstd` (default) or `.deflate`; both with the predictor.
+    /// Compression of written files: `.deflate` (default) or `.zstd`; both with the predictor.
     public var compression: TIFFWriteOptions.Compression
     /// Compression level (zstd 1…22, Deflate 1…12), nil for libtiff's default (zstd 9, Deflate 6).
     public var level: Int?
 
     /// A codec writing `compression` + predictor at `level` (nil: libtiff's default).
-    public init(compression: TIFFWriteOptions.Compression = .zstd, level: Int? = nil) {
+    public init(compression: TIFFWriteOptions.Compression = .deflate, level: Int? = nil) {
         self.compression = compression
         self.level = level
     }
