@@ -25,9 +25,12 @@ enum CodecBench {
         let inputs = try loadInputs(scratch: scratch)
         let codecs = CodecRegistry.available(threads: threads)
         print("threads: \(threads); codecs: \(codecs.map { "\($0.id.rawValue) (\($0.libraryVersion))" }.joined(separator: ", "))")
-        print("MP/s = megapixels per second of wall time, best of \(repeats); ratio = source file bytes / output file bytes")
+        print("MP/s = megapixels per second of wall time, best of \(repeats); cpu s = CPU seconds of that run, all threads")
+        print("ratio = source file bytes / output file bytes; ffv1 is timed as a whole ffmpeg process (reading the source included)")
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+        print("load average at start: \(load)")
         print("")
-        let header = ["frame", "codec", "mode", "ratio", "enc MP/s", "dec MP/s", "enc s", "dec s", "exact"]
+        let header = ["frame", "codec", "mode", "ratio", "enc MP/s", "dec MP/s", "enc s", "dec s", "enc cpu s", "dec cpu s", "exact"]
         var rows: [[String]] = []
         for input in inputs {
             let megapixels = Double(input.pixels.width * input.pixels.height) / 1e6
@@ -49,8 +52,9 @@ enum CodecBench {
                     }
                     rows.append([input.name, codec.id.rawValue, label,
                                  format(Double(input.sourceBytes) / Double(file.count), 3),
-                                 format(megapixels / encode, 2), format(megapixels / decode, 2),
-                                 format(encode, 3), format(decode, 3), exact ? "yes" : "no"])
+                                 format(megapixels / encode.wall, 2), format(megapixels / decode.wall, 2),
+                                 format(encode.wall, 3), format(decode.wall, 3),
+                                 format(encode.cpu, 2), format(decode.cpu, 2), exact ? "yes" : "no"])
                 }
             }
             // The reference: FFV1 level 3 through ffmpeg, timed as a process.
@@ -60,7 +64,8 @@ enum CodecBench {
             let seconds = try bestTime { try ExternalTool.run(arguments) }
             let bytes = (try? FileManager.default.attributesOfItem(atPath: out.path)[.size] as? Int) ?? 0
             rows.append([input.name, "ffv1 (ffmpeg)", "lossless", format(Double(input.sourceBytes) / Double(max(bytes, 1)), 3),
-                         format(megapixels / seconds, 2), "-", format(seconds, 3), "-", "-"])
+                         format(megapixels / seconds.wall, 2), "-", format(seconds.wall, 3), "-",
+                         format(seconds.cpu, 2), "-", "-"])
         }
         printTable(header: header, rows: rows)
     }
@@ -129,15 +134,33 @@ enum CodecBench {
         return frame
     }
 
-    /// The shortest wall time of `repeats` runs, in seconds.
-    static func bestTime(_ body: () throws -> Void) throws -> Double {
-        var best = Double.infinity
+    /// The shortest wall time of `repeats` runs, and the CPU time (all threads of
+    /// this process and of finished child processes) of that run, in seconds. CPU
+    /// time shows the work done even when other jobs share the cores.
+    static func bestTime(_ body: () throws -> Void) throws -> (wall: Double, cpu: Double) {
+        var best = (wall: Double.infinity, cpu: 0.0)
         for _ in 0..<repeats {
+            let cpuStart = cpuSeconds()
             let start = DispatchTime.now().uptimeNanoseconds
             try body()
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if wall < best.wall { best = (wall, cpuSeconds() - cpuStart) }
         }
         return best
+    }
+
+    static func cpuSeconds() -> Double {
+        var total = 0.0
+        for who in [RUSAGE_SELF, RUSAGE_CHILDREN] {
+            var usage = rusage()
+            #if os(Linux)
+            getrusage(__rusage_who_t(who.rawValue), &usage)
+            #else
+            getrusage(who, &usage)
+            #endif
+            for t in [usage.ru_utime, usage.ru_stime] { total += Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        }
+        return total
     }
 
     static func format(_ value: Double, _ digits: Int) -> String {

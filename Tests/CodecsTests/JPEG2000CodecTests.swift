@@ -170,6 +170,21 @@ struct JPEG2000CodecTests {
         #expect(theirs == frame.samples)
     }
 
+    /// OpenImageIO reads our `.jp2` (seal box and all) with the right geometry,
+    /// depth and channel roles (its sample scaling differs, so samples are compared
+    /// with the other decoders above).
+    @Test(arguments: [(8, 1), (10, 3), (12, 4), (16, 3)])
+    func oiiotoolReadsOurGeometry(bits: Int, channels: Int) throws {
+        let frame = JPEG2000TestFrames.frame(width: 70, height: 30, channels: channels, bitDepth: bits)
+        let file = try codec.wrap(payload: try codec.encode(frame, mode: .lossless), seal: Self.seal)
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try file.write(to: dir.file("f.jp2"))
+        let info = String(decoding: try ExternalTool.run(["oiiotool", "--info", "-v", dir.file("f.jp2").path]), as: UTF8.self)
+        #expect(info.contains("70 x   30, \(channels) channel, uint\(bits) jpeg2000"), "oiiotool says: \(info)")
+        if channels == 4 { #expect(info.contains("R, G, B, A")) }
+    }
+
     // MARK: Damaged and foreign input
 
     /// Truncations at many points and flipped bytes give a `CodecError` (or, for a
