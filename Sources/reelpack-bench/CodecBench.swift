@@ -77,14 +77,19 @@ enum CodecBench {
         var inputs: [Input] = []
         for path in ["sequence/beachball_0001.dpx", "photos/StillLife_log10.dpx"] {
             let url = Corpus.url(path)
-            do {
-                let frame = try ImageFile.read(contentsOf: url)
-                let bytes = try Data(contentsOf: url).count
-                inputs.append(Input(name: url.lastPathComponent, pixels: frame.pixels, sourceBytes: bytes,
-                                    ffmpegInput: ["-i", url.path]))
-            } catch {
-                print("skipping \(path): \(error)")
+            guard let bytes = try? Data(contentsOf: url).count else {
+                print("skipping \(path): not in the corpus")
+                continue
             }
+            var pixels: PixelBuffer
+            do {
+                pixels = try ImageFile.read(contentsOf: url).pixels
+            } catch {
+                // Without Reelpack's DPX reader, take ffmpeg's decoding of the same file.
+                print("\(path): \(error); decoding it with ffmpeg instead")
+                pixels = try ffmpegDecode10BitRGB(url)
+            }
+            inputs.append(Input(name: url.lastPathComponent, pixels: pixels, sourceBytes: bytes, ffmpegInput: ["-i", url.path]))
         }
         // 4096×2160, 12-bit RGB with grain; its "source" is a 12-bit DPX stored in
         // 16-bit words (filled), and ffmpeg reads the same planes raw.
@@ -100,6 +105,23 @@ enum CodecBench {
         inputs.append(Input(name: "grain 4096x2160 12b", pixels: synthetic, sourceBytes: synthetic.samples.count * 2 + 2048,
                             ffmpegInput: ["-f", "rawvideo", "-pix_fmt", "gbrp12le", "-s", "4096x2160", "-i", raw.path]))
         return inputs
+    }
+
+    /// A 10-bit RGB DPX's samples as ffmpeg decodes them.
+    static func ffmpegDecode10BitRGB(_ url: URL) throws -> PixelBuffer {
+        let probe = String(decoding: try ExternalTool.run(["ffprobe", "-v", "error", "-select_streams", "v:0",
+            "-show_entries", "stream=width,height", "-of", "csv=p=0", url.path]), as: UTF8.self)
+        let size = probe.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap { Int($0) }
+        let raw = [UInt8](try ExternalTool.run(["ffmpeg", "-v", "error", "-i", url.path, "-f", "rawvideo", "-pix_fmt", "gbrp10le", "-"]))
+        guard size.count == 2, raw.count == size[0] * size[1] * 6 else {
+            throw CodecError(.malformedData, codec: .j2k, operation: "bench input", detail: "ffmpeg could not decode \(url.path)")
+        }
+        let plane = size[0] * size[1]
+        var samples = [UInt16](repeating: 0, count: plane * 3)
+        for (c, from) in [2, 0, 1].enumerated() {   // ffmpeg's planes are G, B, R
+            for i in 0..<plane { samples[c * plane + i] = UInt16(raw[2 * (from * plane + i)]) | UInt16(raw[2 * (from * plane + i) + 1]) << 8 }
+        }
+        return try PixelBuffer(width: size[0], height: size[1], channels: 3, bitDepth: 10, samples: samples)
     }
 
     /// A film-like frame: soft gradients and shapes under Gaussian-ish grain
