@@ -244,6 +244,19 @@ struct JPEG2000CodecTests {
             }
         }
         _ = decodedAnyway
+        // Flips in the main header (SIZ, COD, QCD) where sizes and counts live.
+        let headerLength = min(parsed.codestream.count, 120)
+        for _ in 0..<80 {
+            var bad = parsed.codestream
+            let at = 2 + Int(generator.next() % UInt64(headerLength - 2))
+            bad[at] ^= UInt8(truncatingIfNeeded: generator.next() | 1)
+            do {
+                let pixels = try codec.decode(bad).pixels
+                #expect(pixels.channels >= 1 && pixels.channels <= 4)
+            } catch let error as CodecError {
+                #expect(!error.detail.isEmpty)
+            }
+        }
     }
 
     @Test func errorsCarryTheLibrarysMessages() throws {
