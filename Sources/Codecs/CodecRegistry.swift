@@ -11,7 +11,9 @@ public enum CodecRegistry {
         switch id {
         case .j2k:
             return JPEG2000Codec(threads: threads)
-        case .htj2k, .jxl, .tiff:
+        case .htj2k:
+            return HTJ2KCodec()   // OpenJPH is single-threaded; `threads` does not apply.
+        case .jxl, .tiff:
             // Added here as their codecs join the build.
             throw CodecError(.unsupportedInput, codec: id, operation: "select codec",
                              detail: "the \(id.rawValue) codec is not available in this build")
