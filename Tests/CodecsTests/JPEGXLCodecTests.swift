@@ -75,15 +75,24 @@ struct JPEGXLCodecTests {
         #expect(try codec.decode(payload).seal == nil)
     }
 
+    @Test("a 16-bit file keeps the jxll level box libjxl asks for")
+    func levelBoxKept() throws {
+        let frame = JPEGXLTestFrames.structured(width: 40, height: 30, channels: 3, bitDepth: 16)
+        let file = try codec.wrap(payload: codec.encode(frame, mode: .lossless), seal: Data("{}".utf8))
+        let types = try ISOBox.readAll(file, codec: .jxl).map(\.type.description)
+        #expect(types == ["JXL ", "ftyp", "jxll", "jxlc", "uuid"])
+        #expect(try codec.decode(file).pixels == frame)
+    }
+
     @Test("a container split into jxlp parts decodes")
     func jxlpParts() throws {
         let frame = JPEGXLTestFrames.structured(width: 50, height: 20, channels: 1, bitDepth: 12)
         let payload = try codec.encode(frame, mode: .lossless)
         let cut = payload.count / 2
         var file = Data(JXLContainer.signature)
-        JXLBoxes.append(type: "ftyp", payload: Data("jxl ".utf8) + Data([0, 0, 0, 0]) + Data("jxl ".utf8), to: &file)
-        JXLBoxes.append(type: "jxlp", payload: Data([0, 0, 0, 0]) + payload.prefix(cut), to: &file)
-        JXLBoxes.append(type: "jxlp", payload: Data([0x80, 0, 0, 1]) + payload.dropFirst(cut), to: &file)
+        file.append(ISOBox.serialize(type: "ftyp", payload: JXLContainer.fileType))
+        file.append(ISOBox.serialize(type: "jxlp", payload: Data([0, 0, 0, 0]) + payload.prefix(cut)))
+        file.append(ISOBox.serialize(type: "jxlp", payload: Data([0x80, 0, 0, 1]) + payload.dropFirst(cut)))
         #expect(try codec.decode(file).pixels == frame)
     }
 

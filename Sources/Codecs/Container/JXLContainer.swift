@@ -13,11 +13,11 @@ public enum JXLContainer {
     public static let signature: [UInt8] = [0, 0, 0, 0x0C, 0x4A, 0x58, 0x4C, 0x20, 0x0D, 0x0A, 0x87, 0x0A]
     /// The first two bytes of a bare codestream.
     public static let codestreamMarker: [UInt8] = [0xFF, 0x0A]
-    /// The user type of the `uuid` box that holds Reelpack's seal
-    /// (a fixed random UUID: 7265656c-7061-636b-8a5e-a1f5ea1b0c5e).
-    public static let sealUUID: [UInt8] = [
-        0x72, 0x65, 0x65, 0x6C, 0x70, 0x61, 0x63, 0x6B, 0x8A, 0x5E, 0xA1, 0xF5, 0xEA, 0x1B, 0x0C, 0x5E,
-    ]
+    /// The user type of the `uuid` box that holds Reelpack's seal: the same UUID
+    /// as in JP2 and JPH files (`JP2File.sealUUID`), so one reader finds every seal.
+    public static var sealUUID: [UInt8] { JP2File.sealUUID }
+    /// The payload of the `ftyp` box: brand `jxl `, minor version 0, compatible `jxl `.
+    static let fileType = Data("jxl ".utf8) + Data([0, 0, 0, 0]) + Data("jxl ".utf8)
 
     /// What a JPEG XL file holds: its codestream and Reelpack's seal, if present.
     public struct Contents: Sendable, Equatable {
@@ -43,13 +43,13 @@ public enum JXLContainer {
                              detail: "the payload is not a JPEG XL codestream: \(error.detail)")
         }
         var out = Data(signature)
-        JXLBoxes.append(type: "ftyp", payload: Data("jxl ".utf8) + Data([0, 0, 0, 0]) + Data("jxl ".utf8), to: &out)
+        out.append(ISOBox.serialize(type: "ftyp", payload: fileType))
         if let level = contents.level {
-            JXLBoxes.append(type: "jxll", payload: Data([level]), to: &out)
+            out.append(ISOBox.serialize(type: "jxll", payload: Data([level])))
         }
-        JXLBoxes.append(type: "jxlc", payload: contents.codestream, to: &out)
+        out.append(ISOBox.serialize(type: "jxlc", payload: contents.codestream))
         if let seal {
-            JXLBoxes.append(type: "uuid", payload: Data(sealUUID) + seal, to: &out)
+            out.append(ISOBox.serialize(type: "uuid", payload: Data(sealUUID) + seal))
         }
         return out
     }
@@ -63,11 +63,13 @@ public enum JXLContainer {
         guard data.starts(with: signature) else {
             throw malformed("neither a JPEG XL codestream (FF 0A) nor a JPEG XL container (signature box)")
         }
-        let boxes: [JXLBoxes.Box]
+        let boxes: [ISOBox]
         do {
-            boxes = try JXLBoxes.boxes(in: data)
+            boxes = try ISOBox.readAll(data, codec: .jxl)
+        } catch let error as CodecError {
+            throw malformed("container: \(error.detail)")
         } catch {
-            throw malformed("container: \(error.reason)")
+            throw malformed("container: \(error)")
         }
         var codestream: Data?
         var parts = Data()
@@ -109,68 +111,5 @@ public enum JXLContainer {
 
     private static func malformed(_ detail: String) -> CodecError {
         CodecError(.malformedData, codec: .jxl, operation: "decode", detail: detail)
-    }
-}
-
-/// Minimal ISO BMFF box reading and writing for the container.
-enum JXLBoxes {
-    struct Box {
-        var type: String
-        var payload: Data
-    }
-
-    struct Failure: Error {
-        var reason: String
-    }
-
-    /// Appends a box (32-bit size, or 64-bit when it does not fit) to `out`.
-    static func append(type: String, payload: Data, to out: inout Data) {
-        let total = UInt64(8 + payload.count)
-        if total <= UInt64(UInt32.max) {
-            out.append(contentsOf: bigEndian(UInt64(total), bytes: 4))
-            out.append(contentsOf: Array(type.utf8.prefix(4)))
-        } else {
-            out.append(contentsOf: bigEndian(1, bytes: 4))
-            out.append(contentsOf: Array(type.utf8.prefix(4)))
-            out.append(contentsOf: bigEndian(total + 8, bytes: 8))
-        }
-        out.append(payload)
-    }
-
-    /// Every top-level box of `data`, checking that each lies inside it.
-    static func boxes(in data: Data) throws(Failure) -> [Box] {
-        let bytes = [UInt8](data)
-        var result: [Box] = []
-        var offset = 0
-        while offset < bytes.count {
-            guard bytes.count - offset >= 8 else { throw Failure(reason: "\(bytes.count - offset) stray bytes at offset \(offset)") }
-            var size = UInt64(read(bytes, offset, 4))
-            let type = String(decoding: bytes[offset + 4 ..< offset + 8], as: UTF8.self)
-            var header = 8
-            if size == 1 {
-                guard bytes.count - offset >= 16 else { throw Failure(reason: "box '\(type)' truncated in its size field") }
-                size = read(bytes, offset + 8, 8)
-                header = 16
-            } else if size == 0 {
-                size = UInt64(bytes.count - offset)
-            }
-            guard size >= UInt64(header), size <= UInt64(bytes.count - offset) else {
-                throw Failure(reason: "box '\(type)' at offset \(offset) declares \(size) bytes, \(bytes.count - offset) remain")
-            }
-            let end = offset + Int(size)
-            result.append(Box(type: type, payload: Data(bytes[offset + header ..< end])))
-            offset = end
-        }
-        return result
-    }
-
-    private static func read(_ bytes: [UInt8], _ offset: Int, _ count: Int) -> UInt64 {
-        var v: UInt64 = 0
-        for i in 0..<count { v = v << 8 | UInt64(bytes[offset + i]) }
-        return v
-    }
-
-    private static func bigEndian(_ value: UInt64, bytes: Int) -> [UInt8] {
-        (0..<bytes).reversed().map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) }
     }
 }
