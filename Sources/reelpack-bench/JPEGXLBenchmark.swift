@@ -36,8 +36,8 @@ enum JPEGXLBenchmark {
             ("lossless e1", .lossless, ["-d", "0", "-e", "1"], 1),
             ("lossless e2", .lossless, ["-d", "0", "-e", "2"], 2),
             ("lossless e3", .lossless, ["-d", "0", "-e", "3"], 3),
-            ("lossy d=0.3 e2", .lossy(quality: -log2(0.3)), ["-d", "0.3", "-e", "2"], 2),
             ("lossy d=0.3 e3", .lossy(quality: -log2(0.3)), ["-d", "0.3", "-e", "3"], 3),
+            ("lossy d=0.3 e5", .lossy(quality: -log2(0.3)), ["-d", "0.3", "-e", "5"], 5),
         ]
         for frame in frames {
             let p = frame.pixels
@@ -48,7 +48,7 @@ enum JPEGXLBenchmark {
             let ppm = dir.file("in.ppm")
             try writePPM(p, to: ppm)
             for (label, mode, cjxlArgs, effort) in modes {
-                let codec = JPEGXLCodec(effort: effort, threads: threads)
+                let codec = JPEGXLCodec(losslessEffort: effort, lossyEffort: effort, threads: threads)
                 var payload = Data()
                 let enc = try best(of: 2) { payload = try codec.encode(p, mode: mode) }
                 let file = try codec.wrap(payload: payload, seal: nil)
@@ -85,7 +85,8 @@ enum JPEGXLBenchmark {
         return best
     }
 
-    /// A corpus frame decoded to planar codes by ffmpeg (channel order G, B, R).
+    /// A corpus frame decoded to planar R, G, B codes by ffmpeg (whose planar
+    /// formats store G, B, R).
     static func corpusFrame(_ path: String, pixelFormat: String, bitDepth: Int) throws -> PixelBuffer {
         let probe = try ExternalTool.run([
             "ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
@@ -94,7 +95,9 @@ enum JPEGXLBenchmark {
         let dims = String(decoding: probe, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             .split(separator: ",").compactMap { Int($0) }
         let raw = try ExternalTool.run(["ffmpeg", "-v", "error", "-i", Corpus.url(path).path, "-f", "rawvideo", "-pix_fmt", pixelFormat, "-"])
-        let samples = raw.withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }
+        let gbr = raw.withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }
+        let n = gbr.count / 3
+        let samples = Array(gbr[2 * n ..< 3 * n] + gbr[0 ..< n] + gbr[n ..< 2 * n])
         return try PixelBuffer(width: dims.first ?? 0, height: dims.last ?? 0, channels: 3, bitDepth: bitDepth, samples: samples)
     }
 
