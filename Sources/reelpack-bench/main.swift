@@ -8,6 +8,7 @@ let benchmarks: [String: () throws -> Void] = [
     "metrics": MetricsBench.run,
     "synth": SynthBenchmark.run,
     "codecs": CodecBench.run,
+    "jxl": JPEGXLBenchmark.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())
