@@ -114,6 +114,18 @@ struct JPEGXLCodecTests {
         #expect(errors.first! > errors.last!, "mean squared errors \(errors)")
     }
 
+    @Test("lossy file size grows with quality on a real corpus frame")
+    func corpusLossyMonotone() throws {
+        let frame = try JPEGXLTestFrames.corpus("photos/Carrots_709_12.dpx", pixelFormat: "gbrp12le", bitDepth: 12)
+        var sizes: [Int] = []
+        for q in stride(from: codec.qualityRange.lowerBound, through: codec.qualityRange.upperBound, by: 1.5) {
+            sizes.append(try codec.encode(frame, mode: .lossy(quality: q)).count)
+        }
+        #expect(zip(sizes, sizes.dropFirst()).allSatisfy { $0 < $1 }, "sizes \(sizes)")
+        let lossless = try codec.encode(frame, mode: .lossless).count
+        #expect(sizes.last! < lossless, "the finest lossy setting should still be smaller than lossless")
+    }
+
     @Test("quality maps to distance as 2^-quality")
     func qualityMapping() {
         #expect(codec.distance(forQuality: 0) == 1)
