@@ -17,10 +17,12 @@ public struct SearchIteration: Sendable, Codable, Equatable {
     public var grainRetention: Double?
     /// True when every floor was met.
     public var pass: Bool
+    /// True for a lossless encode (then `parameter` is 0 and means nothing).
+    public var lossless: Bool
 
     /// An iteration from its parts.
     public init(parameter: Double, bytes: Int, ssim: Double, psnr: Double?, tileFloor: Double,
-                grainRetention: Double?, pass: Bool) {
+                grainRetention: Double?, pass: Bool, lossless: Bool = false) {
         self.parameter = parameter
         self.bytes = bytes
         self.ssim = ssim
@@ -28,5 +30,6 @@ public struct SearchIteration: Sendable, Codable, Equatable {
         self.tileFloor = tileFloor
         self.grainRetention = grainRetention
         self.pass = pass
+        self.lossless = lossless
     }
 }
