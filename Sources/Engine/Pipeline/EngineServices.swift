@@ -35,5 +35,8 @@ public struct EngineServices: Sendable {
         codec: { id, _ in
             throw CodecError(.libraryFailure, codec: id, operation: "open", detail: "this build has no \(id.rawValue) codec")
         },
-        measure: { _, _, _ in throw EngineError(.unavailable, "quality metrics are not in this build") })
+        measure: { reference, test, threads in
+            QualityMeasurement(report: try QualityMetrics.measure(reference: reference, test: test,
+                                                                   bitDepth: reference.bitDepth, threads: threads))
+        })
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 
 /// What was measured on one decoded candidate against its source: the figures a
 /// `QualityFloor` is checked against and the seal and catalog record.
@@ -42,5 +43,13 @@ public struct QualityMeasurement: Sendable, Codable, Equatable {
     public static func identical(channels: Int) -> QualityMeasurement {
         QualityMeasurement(ssim: 1, ssimPerChannel: Array(repeating: 1, count: channels), tileFloor: 1,
                            psnr: nil, identical: true, maxError: 0, mse: 0, grainRetention: 1)
+    }
+}
+
+extension QualityMeasurement {
+    /// The engine's view of a metrics report (grain retention is added by the engine).
+    public init(report: QualityReport) {
+        self.init(ssim: report.ssim, ssimPerChannel: report.ssimPerChannel, tileFloor: report.tileFloor,
+                  psnr: report.psnr, identical: report.identical, maxError: report.maxError, mse: report.mse)
     }
 }
