@@ -2,7 +2,9 @@
 // Each benchmark prints its own figures and its ratio to the reference.
 import Foundation
 
-let benchmarks: [String: () throws -> Void] = [:]
+let benchmarks: [String: () throws -> Void] = [
+    "codecs": CodecBench.run,
+]
 
 let requested = Array(CommandLine.arguments.dropFirst())
 let names = requested.isEmpty ? benchmarks.keys.sorted() : requested

@@ -1,0 +1,78 @@
+import Foundation
+import ImageCore
+
+/// High-throughput JPEG 2000 (ISO/IEC 15444-15) through OpenJPH, in a `.jph` file.
+///
+/// Lossless uses the reversible 5/3 wavelet with the reversible colour transform
+/// on RGB; lossy uses the irreversible 9/7 wavelet (ICT on RGB) with one
+/// quantisation step for the whole frame. OpenJPH has no rate control, so the
+/// knob is the step: `quality = −log2(step)`, where the step is relative to the
+/// sample range (2^bitDepth). Quality 1 (step ½) gives a tiny, smeared file;
+/// each +1 halves the step; around `bitDepth + 1` the error is about one code
+/// value. Files grow monotonically with quality. Code-blocks are 64×64, no tiles,
+/// RPCL order, one quality layer.
+///
+/// OpenJPH encodes and decodes on one thread; run frames in parallel instead.
+public struct HTJ2KCodec: Codec {
+    /// Wavelet decomposition levels (5 suits 2K-4K frames).
+    public let decompositions: Int
+
+    /// A codec with `decompositions` wavelet levels (0…32).
+    public init(decompositions: Int = 5) {
+        self.decompositions = decompositions
+    }
+
+    public var id: CodecID { .htj2k }
+    public var fileExtension: String { "jph" }
+    public var libraryVersion: String { "OpenJPH \(OpenJPH.version)" }
+    public var supportsLossy: Bool { true }
+    /// Quality 1 (step 2^-1) to 20 (step 2^-20, finer than one code value of a
+    /// 16-bit frame).
+    public var qualityRange: ClosedRange<Double> { 1...20 }
+
+    /// The quantisation step OpenJPH receives for `quality` (clamped to `qualityRange`).
+    public func quantizationStep(forQuality quality: Double) -> Float {
+        let q = min(max(quality.isFinite ? quality : qualityRange.lowerBound, qualityRange.lowerBound),
+                    qualityRange.upperBound)
+        return Float(pow(2.0, -q))
+    }
+
+    /// Encodes `pixels` to a raw HTJ2K codestream (J2C).
+    /// - Throws: `CodecError(.unsupportedInput)` when a sample exceeds the
+    ///   declared depth or the library refuses the frame.
+    public func encode(_ pixels: PixelBuffer, mode: CodecMode) throws -> Data {
+        do {
+            try pixels.validateSampleRange()
+        } catch {
+            throw CodecError(.unsupportedInput, codec: id, operation: "encode", detail: error.description)
+        }
+        let settings: OpenJPH.EncodeSettings
+        switch mode {
+        case .lossless:
+            settings = .init(reversible: true, quantizationStep: 0, decompositions: decompositions)
+        case .lossy(let quality):
+            settings = .init(reversible: false, quantizationStep: quantizationStep(forQuality: quality),
+                             decompositions: decompositions)
+        }
+        return try OpenJPH.encode(pixels, settings: settings)
+    }
+
+    /// Puts a codestream from `encode` into a `.jph` file, with `seal` in a `uuid` box.
+    /// - Throws: `CodecError(.malformedData)` when `payload` is not a codestream.
+    public func wrap(payload: Data, seal: Data?) throws -> Data {
+        let header = try JP2File.parse(payload, codec: id).header
+        return try JP2File.wrap(codestream: payload, width: header.width, height: header.height,
+                                channels: header.channels, bitDepth: header.bitDepth, brand: .jph, seal: seal)
+    }
+
+    /// Decodes a `.jph` (or `.jp2` holding an HTJ2K codestream) file, or a raw
+    /// codestream, to samples at the declared bit depth, with the seal if any.
+    /// - Throws: `CodecError(.malformedData)` for corrupt or truncated data (the
+    ///   library's message in `detail`), `.unsupportedInput` for a valid file
+    ///   Reelpack does not read (Part 1 code-blocks, signed or subsampled
+    ///   components, several quality layers). Never traps.
+    public func decode(_ data: Data) throws -> DecodedFrame {
+        let (codestream, seal, _) = try JP2File.parse(data, codec: id)
+        return DecodedFrame(pixels: try OpenJPH.decode(codestream).pixels, seal: seal)
+    }
+}
