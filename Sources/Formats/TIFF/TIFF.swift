@@ -14,23 +14,48 @@ public enum TIFF {
     /// Private tag (UNDEFINED bytes, UTF-8 JSON) carrying a Reelpack seal.
     public static let sealTag: UInt32 = 65421
 
-    /// Reads a whole TIFF (first image) from memory. `name` is used in errors.
-    /// - Throws: `FormatError`.
-    public static func read(_ data: Data, name: String? = nil) throws -> TIFFImage {
-        throw FormatError(.unsupported, file: name, "TIFF reading is not available yet")
+    /// The libtiff in use, e.g. `"libtiff 4.5.0"`.
+    public static var libraryVersion: String { libTIFFVersion }
+
+    /// Reads the first image of a TIFF from memory: 2…16-bit unsigned grey, grey +
+    /// alpha, RGB or RGBA, strips or tiles, chunky or planar, either byte order,
+    /// any compression libtiff decodes losslessly. Samples come back at the true
+    /// depth when the file records one. `name` is used in errors.
+    /// - Throws: `FormatError`: `.malformed` for damaged or truncated files,
+    ///   `.unsupported` for valid flavours outside the above (float, palette, CMYK,
+    ///   YCbCr/JPEG, bilevel…), `.limitExceeded` for dimensions past `PixelBuffer`'s limits.
+    public static func read(_ data: Data, name: String? = nil) throws(FormatError) -> TIFFImage {
+        let file = try LibTIFFFile(reading: data, name: name)
+        return try TIFFReader.read(file, data: data)
     }
 
-    /// Reads the header fields only.
-    /// - Throws: `FormatError`.
-    public static func info(_ data: Data, name: String? = nil) throws -> TIFFInfo {
-        throw FormatError(.unsupported, file: name, "TIFF reading is not available yet")
+    /// Reads the header fields of the first image (what `reelpack probe` shows),
+    /// without decoding samples.
+    /// - Throws: `FormatError` when the file is not a readable TIFF.
+    public static func info(_ data: Data, name: String? = nil) throws(FormatError) -> TIFFInfo {
+        let file = try LibTIFFFile(reading: data, name: name)
+        return try TIFFReader.info(file, data: data)
     }
 
-    /// Writes `pixels` as a TIFF in memory.
-    /// - Throws: `FormatError`.
+    /// Writes `pixels` as a TIFF in memory: chunky, unsigned, 8-bit samples for
+    /// frames of up to 8 bits and 16-bit samples otherwise (9…15-bit codes scaled
+    /// by bit replication, true depth in the `ReelpackFrame` tag); minisblack for
+    /// 1-2 channels, RGB for 3-4, the second or fourth being unassociated alpha.
+    /// - Throws: `FormatError` when a sample exceeds the declared depth or libtiff fails.
     public static func write(_ pixels: PixelBuffer, metadata: FrameMetadata = FrameMetadata(),
-                             options: TIFFWriteOptions = TIFFWriteOptions()) throws -> Data {
-        throw FormatError(.unsupported, "TIFF writing is not available yet")
+                             options: TIFFWriteOptions = TIFFWriteOptions()) throws(FormatError) -> Data {
+        try TIFFWriter.write(pixels, metadata: metadata, options: options)
+    }
+
+    /// The same TIFF with its seal tag set to `seal`, without touching the image
+    /// data: libtiff rewrites the first directory at the end of the file (the old
+    /// directory's few hundred bytes stay behind, unreferenced).
+    /// - Throws: `FormatError` when `data` is not a readable TIFF.
+    public static func replacingSeal(in data: Data, with seal: Data, name: String? = nil) throws(FormatError) -> Data {
+        let file = try LibTIFFFile(updating: data, name: name)
+        try file.set(sealTag, bytes: seal)
+        try file.rewriteDirectory()
+        return try file.finish(writeDirectory: false)
     }
 }
 
@@ -61,17 +86,21 @@ public struct TIFFInfo: Sendable, Codable, Equatable {
     public var imageCount: Int
     /// True depth from the `ReelpackFrame` tag, when the file carries one.
     public var recordedBitDepth: Int?
+    /// Predictor: "none", "horizontal", "floatingpoint".
+    public var predictor: String
+    /// True for BigTIFF (64-bit offsets).
+    public var bigTIFF: Bool
 
     public init(width: Int, height: Int, samplesPerPixel: Int, bitsPerSample: Int, sampleFormat: String,
                 compression: String, photometric: String, planarConfiguration: String, tiled: Bool,
                 tileWidth: Int?, tileHeight: Int?, rowsPerStrip: Int?, byteOrder: String, tags: [String],
-                imageCount: Int, recordedBitDepth: Int?) {
+                imageCount: Int, recordedBitDepth: Int?, predictor: String = "none", bigTIFF: Bool = false) {
         self.width = width; self.height = height; self.samplesPerPixel = samplesPerPixel
         self.bitsPerSample = bitsPerSample; self.sampleFormat = sampleFormat; self.compression = compression
         self.photometric = photometric; self.planarConfiguration = planarConfiguration; self.tiled = tiled
         self.tileWidth = tileWidth; self.tileHeight = tileHeight; self.rowsPerStrip = rowsPerStrip
         self.byteOrder = byteOrder; self.tags = tags; self.imageCount = imageCount
-        self.recordedBitDepth = recordedBitDepth
+        self.recordedBitDepth = recordedBitDepth; self.predictor = predictor; self.bigTIFF = bigTIFF
     }
 }
 
