@@ -126,3 +126,31 @@ struct ProfileTests {
         #expect(!f.passes(nearly))
     }
 }
+
+@Suite("The search on a logarithmic knob")
+struct LogarithmicSearchTests {
+    /// A size-targeted knob (percent of the uncompressed size, 0.25…75): fidelity
+    /// grows with the logarithm of the size.
+    func evaluate(_ pct: Double) -> QualitySearch.Evaluation<Double> {
+        let q = 20 * log(pct / 0.25) / log(300.0) * 5   // 0…100 over the range
+        return MonotoneModel().evaluate(q).withBytes(Int(pct * 1000))
+    }
+
+    @Test("a size-percentage knob is searched in log space and the result is reported in the codec's units")
+    func logKnob() throws {
+        let search = QualitySearch(floor: Profile.c1.floor, range: 0.25...75, logarithmic: true)
+        let outcome = search.run { evaluate($0) }
+        let best = try #require(outcome.best)
+        #expect((0.25...75).contains(best.parameter))
+        #expect(outcome.iterations.allSatisfy { (0.25...75).contains($0.parameter) })
+        #expect(Profile.c1.floor.passes(evaluate(best.parameter).measurement))
+        // Boundary: PSNR 39 dB at q = 46.67.
+        let pStar = 0.25 * exp(46.666_667 / 100 * log(300.0))
+        #expect(best.parameter <= pStar * 1.02 + 0.001)
+        #expect(outcome.iterations.count <= 10)
+    }
+}
+
+extension QualitySearch.Evaluation {
+    func withBytes(_ b: Int) -> Self { var c = self; c.bytes = b; return c }
+}

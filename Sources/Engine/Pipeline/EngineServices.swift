@@ -32,8 +32,14 @@ public struct EngineServices: Sendable {
     public static let standard = EngineServices(
         read: { data, name in try ImageFile.read(data, name: name) },
         rebuild: { pixels, record in try ImageFile.rebuild(pixels: pixels, record: record) },
-        codec: { id, _ in
-            throw CodecError(.libraryFailure, codec: id, operation: "open", detail: "this build has no \(id.rawValue) codec")
+        codec: { id, threads in
+            do {
+                return try CodecRegistry.codec(id, threads: threads)
+            } catch {
+                // JPEG XL is built but not yet listed in the registry.
+                if id == .jxl { return JPEGXLCodec(threads: threads) }
+                throw error
+            }
         },
         measure: { reference, test, threads in
             QualityMeasurement(report: try QualityMetrics.measure(reference: reference, test: test,

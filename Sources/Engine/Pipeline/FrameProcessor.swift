@@ -167,7 +167,7 @@ struct FrameProcessor: Sendable {
             return try lossless(fellBack: false, reason: nil, trace: [])
         }
         let search = QualitySearch(floor: settings.floor, range: codec.qualityRange, sizeTolerance: settings.sizeTolerance,
-                                   maxIterations: settings.maxIterations)
+                                   maxIterations: settings.maxIterations, logarithmic: codec.id == .j2k)
         let outcome = try search.run(warmStart: warmStart) { p -> QualitySearch.Evaluation<(Data, PixelBuffer)> in
             let payload = try codec.encode(pixels, mode: .lossy(quality: p))
             let (stored, restored) = try decodeRestored(payload)

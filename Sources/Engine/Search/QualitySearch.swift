@@ -30,16 +30,24 @@ public struct QualitySearch: Sendable {
     public var maxIterations: Int
     /// Start here when there is no warm start (default: 60 % up the range).
     public var defaultStart: Double?
+    /// Search the logarithm of the parameter (for knobs such as a target size in
+    /// percent, whose useful values span orders of magnitude); needs a positive range.
+    public var logarithmic: Bool
 
     /// A search over `range` for `floor`.
     public init(floor: QualityFloor, range: ClosedRange<Double>, sizeTolerance: Double = 0.02,
-                parameterResolution: Double? = nil, maxIterations: Int = 12, defaultStart: Double? = nil) {
+                parameterResolution: Double? = nil, maxIterations: Int = 12, defaultStart: Double? = nil,
+                logarithmic: Bool = false) {
         self.floor = floor
         self.range = range
         self.sizeTolerance = sizeTolerance
         self.parameterResolution = parameterResolution ?? (range.upperBound - range.lowerBound) / 1000
         self.maxIterations = max(2, maxIterations)
         self.defaultStart = defaultStart
+        self.logarithmic = logarithmic && range.lowerBound > 0
+        if self.logarithmic, parameterResolution == nil {
+            self.parameterResolution = (log(range.upperBound) - log(range.lowerBound)) / 1000
+        }
     }
 
     /// What one evaluation gives back: the encoded size, its measurement, and the
@@ -82,6 +90,26 @@ public struct QualitySearch: Sendable {
     /// - Throws: whatever `evaluate` throws.
     public func run<Payload>(warmStart: Double? = nil,
                              evaluate: (Double) throws -> Evaluation<Payload>) rethrows -> Outcome<Payload> {
+        guard logarithmic else { return try runLinear(warmStart: warmStart, evaluate: evaluate) }
+        var inner = self
+        inner.logarithmic = false
+        inner.range = log(range.lowerBound)...log(range.upperBound)
+        inner.defaultStart = defaultStart.map { log(max($0, range.lowerBound)) }
+        var outcome = try inner.runLinear(warmStart: warmStart.map { log(max($0, range.lowerBound)) }) { u in
+            try evaluate(min(range.upperBound, max(range.lowerBound, exp(u))))
+        }
+        for i in outcome.iterations.indices where !outcome.iterations[i].lossless {
+            outcome.iterations[i].parameter = min(range.upperBound, max(range.lowerBound, exp(outcome.iterations[i].parameter)))
+        }
+        if var best = outcome.best {
+            best.parameter = min(range.upperBound, max(range.lowerBound, exp(best.parameter)))
+            outcome.best = best
+        }
+        return outcome
+    }
+
+    private func runLinear<Payload>(warmStart: Double?,
+                                    evaluate: (Double) throws -> Evaluation<Payload>) rethrows -> Outcome<Payload> {
         let lo = range.lowerBound, hi = range.upperBound
         let width = hi - lo
         var iterations: [SearchIteration] = []
