@@ -101,3 +101,12 @@ extension EngineServices {
         codec: { id, _ in QuantisingCodec(id: id) },
         measure: EngineServices.standard.measure)
 }
+
+extension EngineServices {
+    /// The RAWF format with the real codecs and metrics (until every source format reads).
+    static let rawFilesRealCodecs = EngineServices(
+        read: { data, name in try RawFrameFile.read(data, name: name) },
+        rebuild: { pixels, record in try RawFrameFile.rebuild(pixels, record: record) },
+        codec: EngineServices.standard.codec,
+        measure: EngineServices.standard.measure)
+}
