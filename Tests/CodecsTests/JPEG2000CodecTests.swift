@@ -24,6 +24,33 @@ struct JPEG2000CodecTests {
         #expect(payload.count < frame.samples.count * 2, "lossless should compress a structured frame")
     }
 
+    /// Real frames written by other software (decoded here by ffmpeg) come back exactly.
+    @Test(arguments: [
+        ("photos/Cannon_log10.dpx", 10, 3), ("photos/Carrots_709_12.dpx", 12, 3),
+        ("photos/Desk_bw_log10.dpx", 10, 3), ("third-party/ffmpeg_gray16be.dpx", 16, 1),
+        ("third-party/ffmpeg_rgba64be.dpx", 16, 4), ("third-party/ffmpeg_rgb24.dpx", 8, 3),
+    ])
+    func corpusFramesRoundTripExactly(path: String, bitDepth: Int, channels: Int) throws {
+        let frame = try FFmpegFrames.read(path, bitDepth: bitDepth, channels: channels)
+        let file = try codec.wrap(payload: try codec.encode(frame, mode: .lossless), seal: Self.seal)
+        #expect(try codec.decode(file).pixels == frame)
+        let source = try Data(contentsOf: Corpus.url(path)).count
+        #expect(file.count < source, "\(path): \(file.count) bytes is not smaller than the source's \(source)")
+    }
+
+    /// A `.jp2` written by OpenJPEG's own tool (its own boxes) decodes to its input.
+    @Test func readsAFileWrittenByOpjCompress() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let frame = JPEG2000TestFrames.frame(width: 50, height: 40, channels: 3, bitDepth: 12)
+        var ppm = Data("P6\n50 40\n4095\n".utf8)
+        for i in 0..<frame.planeSize { for c in 0..<3 { ISOBox.appendUInt16(&ppm, frame.samples[c * frame.planeSize + i]) } }
+        try ppm.write(to: dir.file("in.ppm"))
+        try ExternalTool.run(["opj_compress", "-i", dir.file("in.ppm").path, "-o", dir.file("theirs.jp2").path])
+        let decoded = try codec.decode(try Data(contentsOf: dir.file("theirs.jp2")))
+        #expect(decoded.pixels == frame && decoded.seal == nil)
+    }
+
     @Test(arguments: [(1, 1), (1, 9), (3, 2), (2, 300)])
     func tinyImagesRoundTrip(width: Int, height: Int) throws {
         let frame = JPEG2000TestFrames.frame(width: width, height: height, channels: 3, bitDepth: 12)
@@ -170,6 +197,21 @@ struct JPEG2000CodecTests {
         #expect(theirs == frame.samples)
     }
 
+    /// OpenImageIO reads our `.jp2` (seal box and all) with the right geometry,
+    /// depth and channel roles (its sample scaling differs, so samples are compared
+    /// with the other decoders above).
+    @Test(arguments: [(8, 1), (10, 3), (12, 4), (16, 3)])
+    func oiiotoolReadsOurGeometry(bits: Int, channels: Int) throws {
+        let frame = JPEG2000TestFrames.frame(width: 70, height: 30, channels: channels, bitDepth: bits)
+        let file = try codec.wrap(payload: try codec.encode(frame, mode: .lossless), seal: Self.seal)
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try file.write(to: dir.file("f.jp2"))
+        let info = String(decoding: try ExternalTool.run(["oiiotool", "--info", "-v", dir.file("f.jp2").path]), as: UTF8.self)
+        #expect(info.contains("70 x   30, \(channels) channel, uint\(bits) jpeg2000"), "oiiotool says: \(info)")
+        if channels == 4 { #expect(info.contains("R, G, B, A")) }
+    }
+
     // MARK: Damaged and foreign input
 
     /// Truncations at many points and flipped bytes give a `CodecError` (or, for a
@@ -202,6 +244,19 @@ struct JPEG2000CodecTests {
             }
         }
         _ = decodedAnyway
+        // Flips in the main header (SIZ, COD, QCD) where sizes and counts live.
+        let headerLength = min(parsed.codestream.count, 120)
+        for _ in 0..<80 {
+            var bad = parsed.codestream
+            let at = 2 + Int(generator.next() % UInt64(headerLength - 2))
+            bad[at] ^= UInt8(truncatingIfNeeded: generator.next() | 1)
+            do {
+                let pixels = try codec.decode(bad).pixels
+                #expect(pixels.channels >= 1 && pixels.channels <= 4)
+            } catch let error as CodecError {
+                #expect(!error.detail.isEmpty)
+            }
+        }
     }
 
     @Test func errorsCarryTheLibrarysMessages() throws {

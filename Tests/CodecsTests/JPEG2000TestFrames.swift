@@ -1,5 +1,6 @@
 import Foundation
 import ImageCore
+import TestSupport
 
 /// Synthetic frames with the structure of a film scan: smooth gradients, hard
 /// edges, fine texture and grain, different in each channel.
@@ -42,4 +43,42 @@ enum JPEG2000TestFrames {
         let mse = sum / Double(a.samples.count)
         return mse == 0 ? .infinity : 10 * log10(Double(a.maxValue * a.maxValue) / mse)
     }
+}
+
+/// Real corpus frames decoded by ffmpeg (which the corpus notes say decodes every
+/// corpus DPX to the same codes as other tools), for codec tests that must not
+/// depend on Reelpack's own readers.
+enum FFmpegFrames {
+    /// The samples of `path` (inside the corpus) at `bitDepth`, planar R, G, B(, A) or grey.
+    static func read(_ path: String, bitDepth: Int, channels: Int) throws -> PixelBuffer {
+        let url = Corpus.url(path)
+        let probe = String(decoding: try ExternalTool.run(
+            ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
+             "-of", "csv=p=0", url.path]), as: UTF8.self)
+        let size = probe.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap { Int($0) }
+        guard size.count == 2 else { throw FFmpegFrameError(detail: "ffprobe gave no size for \(path): \(probe)") }
+        let wide = bitDepth > 8
+        let suffix = wide ? (bitDepth == 16 ? "16le" : "\(bitDepth)le") : ""
+        let pixelFormat = channels == 1 ? "gray\(suffix)" : (channels == 4 ? "gbrap\(suffix)" : "gbrp\(suffix)")
+        let raw = [UInt8](try ExternalTool.run(["ffmpeg", "-v", "error", "-i", url.path, "-f", "rawvideo", "-pix_fmt", pixelFormat, "-"]))
+        let plane = size[0] * size[1]
+        guard raw.count == plane * channels * (wide ? 2 : 1) else {
+            throw FFmpegFrameError(detail: "ffmpeg gave \(raw.count) bytes for \(path) as \(pixelFormat)")
+        }
+        // ffmpeg's planar order is G, B, R(, A).
+        let sourcePlane = channels >= 3 ? [2, 0, 1, 3] : [0, 1]
+        var samples = [UInt16](repeating: 0, count: plane * channels)
+        for c in 0..<channels {
+            let from = sourcePlane[c] * plane
+            for i in 0..<plane {
+                samples[c * plane + i] = wide ? UInt16(raw[2 * (from + i)]) | UInt16(raw[2 * (from + i) + 1]) << 8 : UInt16(raw[from + i])
+            }
+        }
+        return try PixelBuffer(width: size[0], height: size[1], channels: channels, bitDepth: bitDepth, samples: samples)
+    }
+}
+
+struct FFmpegFrameError: Error, CustomStringConvertible {
+    var detail: String
+    var description: String { detail }
 }

@@ -16,10 +16,10 @@ enum OpenJPEG {
         /// Reversible 5/3 wavelet, every bit kept.
         case lossless
         /// Irreversible 9/7 wavelet, rate allocation to a compression ratio
-        /// (uncompressed bytes at the declared depth / codestream bytes).
+        /// (uncompressed bytes at the declared depth / codestream bytes). OpenJPEG
+        /// can also allocate to a target PSNR (`tcp_distoratio`); `JPEG2000Codec`
+        /// explains why the ratio is the knob.
         case ratio(Double)
-        /// Irreversible 9/7 wavelet, rate allocation to a target PSNR in dB.
-        case psnr(Double)
     }
 
     /// Encoder settings (the knob is `target`; the rest are film defaults).
@@ -68,10 +68,6 @@ enum OpenJPEG {
             parameters.irreversible = 1
             parameters.cp_disto_alloc = 1
             parameters.tcp_rates.0 = Float(max(ratio, 1))
-        case .psnr(let decibels):
-            parameters.irreversible = 1
-            parameters.cp_fixed_quality = 1
-            parameters.tcp_distoratio.0 = Float(decibels)
         }
 
         guard opj_setup_encoder(codec.handle, &parameters, image.pointer) != 0 else {
