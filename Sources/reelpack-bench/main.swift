@@ -4,6 +4,7 @@ import Foundation
 
 let benchmarks: [String: () throws -> Void] = [
     "codecs": CodecBench.run,
+    "synth": SynthBenchmark.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())

@@ -1,0 +1,166 @@
+/// Film-like frames made from a seed: the demo reel and a test source that behaves
+/// like a scan (moving content, grain, smooth skies, saturated colour, fine edges).
+///
+/// A frame depends only on the synthesizer's settings and its index: the same seed
+/// gives the same samples on every run and every machine (integer random numbers,
+/// basic floating-point operations only, no system randomness or `libm` calls).
+///
+/// The scene is composed in a normalised signal `0 … 1` per channel, mapped to code
+/// values `0.04 … 0.96` of the depth's range (like a scan's black and white points,
+/// leaving room for grain), then grain is added in code values:
+/// `grainSigma × (0.5 + 2·v·(1 − v))` at signal `v`, so exactly `grainSigma` at mid grey
+/// and half that in deep shadows and highlights.
+///
+/// Kinds:
+/// - `grain`: a colour landscape (sky, hills, textured ground, a fence of fine
+///   edges), moving discs, a slow camera pan, a colour chart and a grey card, with grain.
+/// - `bw`: the same scene as luminance, stored R = G = B, with heavier grain.
+/// - `gradient`: a sky of smooth gradients and soft glows only, very little grain
+///   (where an encoder bands).
+/// - `action`: fast pans and motion, and a cut every `shotLength` frames to a scene of
+///   very different exposure and colour (something for a scene-change detector).
+public struct FilmSynthesizer: Sendable {
+    /// What the reel shows.
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case grain, bw, gradient, action
+    }
+
+    /// A rectangle of pixels.
+    public struct Region: Sendable, Equatable, Codable {
+        public var x: Int
+        public var y: Int
+        public var width: Int
+        public var height: Int
+
+        public init(x: Int, y: Int, width: Int, height: Int) {
+            self.x = x; self.y = y; self.width = width; self.height = height
+        }
+    }
+
+    /// Frame width and height in pixels.
+    public let width: Int
+    public let height: Int
+    /// Bits per sample: 8, 10, 12 or 16.
+    public let bitDepth: Int
+    public let kind: Kind
+    /// The seed every random choice derives from.
+    public let seed: UInt64
+    /// Standard deviation of the grain at mid grey, in code values at `bitDepth`.
+    public let grainSigma: Double
+
+    /// Bit depths the synthesizer makes.
+    public static let supportedBitDepths = [8, 10, 12, 16]
+    /// Smallest frame accepted (the chart and the scene need some room).
+    public static let minimumWidth = 64
+    public static let minimumHeight = 32
+    /// Signal of the grey card (mid grey, before grain), in `0 … 1`.
+    public static let greyCardSignal = 0.5
+    /// Black and white points of the scene signal, as fractions of the code range.
+    static let blackPoint = 0.04
+    static let whitePoint = 0.96
+
+    /// A synthesizer for frames of the given geometry and kind.
+    /// - Parameters:
+    ///   - grainSigma: grain at mid grey in code values at `bitDepth`; nil for the
+    ///     kind's default (`defaultGrainSigma(for:bitDepth:)`).
+    /// - Throws: `FilmSynthesizerError` when the size, depth or grain is out of range.
+    public init(width: Int = 2048, height: Int = 1080, bitDepth: Int = 10, kind: Kind = .grain,
+                seed: UInt64 = 1, grainSigma: Double? = nil) throws(FilmSynthesizerError) {
+        guard Self.supportedBitDepths.contains(bitDepth) else { throw .unsupportedBitDepth(bitDepth) }
+        guard width >= Self.minimumWidth, height >= Self.minimumHeight else {
+            throw .tooSmall(width: width, height: height)
+        }
+        do {
+            try PixelBuffer.validate(width: width, height: height, channels: 3, bitDepth: bitDepth)
+        } catch {
+            throw .pixelBuffer(error)
+        }
+        let sigma = grainSigma ?? Self.defaultGrainSigma(for: kind, bitDepth: bitDepth)
+        let maxValue = Double((1 << bitDepth) - 1)
+        guard sigma.isFinite, sigma >= 0, sigma <= maxValue / 8 else {
+            throw .badGrain(sigma, limit: maxValue / 8)
+        }
+        self.width = width
+        self.height = height
+        self.bitDepth = bitDepth
+        self.kind = kind
+        self.seed = seed
+        self.grainSigma = sigma
+    }
+
+    /// The grain a kind has unless told otherwise, in code values at `bitDepth`:
+    /// 10-bit figures of 6 (`grain`), 8 (`bw`), 0.8 (`gradient`) and 5 (`action`),
+    /// scaled by 2^(bitDepth − 10), like a real scan's grain measured at another depth.
+    public static func defaultGrainSigma(for kind: Kind, bitDepth: Int) -> Double {
+        let tenBit: Double = switch kind {
+        case .grain: 6
+        case .bw: 8
+        case .gradient: 0.8
+        case .action: 5
+        }
+        return tenBit * Double(1 << max(0, min(bitDepth, 16))) / 1024
+    }
+
+    /// Frames per shot: `action` cuts to a new scene every `shotLength` frames;
+    /// the other kinds are one continuous shot (0).
+    public var shotLength: Int { kind == .action ? 6 : 0 }
+
+    /// The shot frame `index` belongs to (always 0 for kinds without cuts).
+    public func shot(ofFrame index: Int) -> Int {
+        guard shotLength > 0 else { return 0 }
+        return index >= 0 ? index / shotLength : -((-index - 1) / shotLength) - 1
+    }
+
+    /// The grey card: a screen-fixed rectangle at `greyCardSignal` in every channel
+    /// before grain, so its spread is the grain alone. Nil for `gradient` (no card).
+    public var greyCard: Region? {
+        guard kind != .gradient else { return nil }
+        return Region(x: width * 30 / 100, y: height * 74 / 100, width: max(width / 10, 2), height: max(height / 6, 2))
+    }
+
+    /// The code value of mid grey (`greyCardSignal`) at `bitDepth`, before rounding.
+    public var greyCardCode: Double { codeValue(signal: Self.greyCardSignal) }
+
+    /// Code value (unrounded) for a scene signal in `0 … 1`.
+    func codeValue(signal: Double) -> Double {
+        let maxValue = Double((1 << bitDepth) - 1)
+        return maxValue * (Self.blackPoint + signal * (Self.whitePoint - Self.blackPoint))
+    }
+
+    /// Frame `index` of the reel (0 is the first; any index gives a frame).
+    /// Three channels (R, G, B) at `bitDepth`; `bw` frames have R = G = B.
+    public func frame(_ index: Int) -> PixelBuffer {
+        let scene = SceneState(synthesizer: self, frameIndex: index)
+        var samples = [UInt16](repeating: 0, count: width * height * 3)
+        samples.withUnsafeMutableBufferPointer { out in
+            FrameRenderer(synthesizer: self, scene: scene, frameIndex: index).render(into: out)
+        }
+        // The geometry was validated in init, so this cannot fail.
+        return (try? PixelBuffer(width: width, height: height, channels: 3, bitDepth: bitDepth, samples: samples))
+            ?? Self.unreachableBuffer()
+    }
+
+    private static func unreachableBuffer() -> PixelBuffer {
+        preconditionFailure("FilmSynthesizer: geometry validated in init was refused")
+    }
+}
+
+/// Why a `FilmSynthesizer` could not be made.
+public enum FilmSynthesizerError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unsupportedBitDepth(Int)
+    case tooSmall(width: Int, height: Int)
+    case pixelBuffer(PixelBufferError)
+    case badGrain(Double, limit: Double)
+
+    public var description: String {
+        switch self {
+        case let .unsupportedBitDepth(b):
+            "\(b)-bit frames are not synthesized (choose 8, 10, 12 or 16)"
+        case let .tooSmall(w, h):
+            "\(w)×\(h) is too small to hold the scene (at least \(FilmSynthesizer.minimumWidth)×\(FilmSynthesizer.minimumHeight))"
+        case let .pixelBuffer(e): e.description
+        case let .badGrain(s, limit):
+            "grain \(s) is out of range (0 … \(limit) code values)"
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import ImageCore
+
+/// Synthetic film frames for tests: small, deterministic, and with known properties
+/// (see `FilmSynthesizer`). Sizes default to something a debug build renders in
+/// milliseconds.
+public enum SyntheticFrames {
+    /// Frame `index` of a synthetic reel.
+    /// - Throws: `FilmSynthesizerError` when the settings are out of range.
+    public static func frame(_ kind: FilmSynthesizer.Kind = .grain, index: Int = 0, width: Int = 160,
+                             height: Int = 90, bitDepth: Int = 10, seed: UInt64 = 1,
+                             grainSigma: Double? = nil) throws -> PixelBuffer {
+        try FilmSynthesizer(width: width, height: height, bitDepth: bitDepth, kind: kind, seed: seed,
+                            grainSigma: grainSigma).frame(index)
+    }
+
+    /// Frames `0 ..< count` of a synthetic reel.
+    /// - Throws: `FilmSynthesizerError` when the settings are out of range.
+    public static func reel(_ kind: FilmSynthesizer.Kind = .grain, count: Int, width: Int = 160,
+                            height: Int = 90, bitDepth: Int = 10, seed: UInt64 = 1,
+                            grainSigma: Double? = nil) throws -> [PixelBuffer] {
+        let synth = try FilmSynthesizer(width: width, height: height, bitDepth: bitDepth, kind: kind,
+                                        seed: seed, grainSigma: grainSigma)
+        return (0..<count).map { synth.frame($0) }
+    }
+
+    /// Mean of every sample of plane `channel` (all planes when nil), in code values.
+    public static func mean(_ frame: PixelBuffer, channel: Int? = nil) -> Double {
+        let range = channel.map { frame.planeRange($0) } ?? 0..<frame.samples.count
+        var sum = 0
+        for i in range { sum += Int(frame.samples[i]) }
+        return Double(sum) / Double(max(range.count, 1))
+    }
+}
