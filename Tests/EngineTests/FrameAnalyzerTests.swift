@@ -64,3 +64,34 @@ struct FrameAnalyzerTests {
         #expect(cut.features.isSceneCut)
     }
 }
+
+@Suite("Analysis of synthetic film reels")
+struct FilmAnalysisTests {
+    @Test("film grain: more grain reads higher, a clean reel reads about zero", arguments: [10, 12])
+    func grain(bitDepth: Int) throws {
+        var readings: [Double] = []
+        for sigma in [0.0, 2, 6] {
+            let synth = try FilmSynthesizer(width: 192, height: 108, bitDepth: bitDepth, kind: .grain, seed: 3,
+                                            grainSigma: sigma * Double(1 << (bitDepth - 10)))
+            readings.append(FrameAnalyzer.analyze(synth.frame(0)).features.noiseSigma / Double(1 << (bitDepth - 10)))
+        }
+        #expect(readings[0] < 0.5, "\(readings)")
+        #expect(readings[1] > readings[0] && readings[2] > readings[1] * 2, "\(readings)")
+        #expect(readings[2] < 6, "correlated grain never reads above its deviation: \(readings)")
+    }
+
+    @Test("black-and-white reels are monochrome; an action reel's cut is seen")
+    func bwAndCuts() throws {
+        let bw = try FilmSynthesizer(width: 128, height: 72, kind: .bw)
+        #expect(FrameAnalyzer.analyze(bw.frame(0)).features.monochrome)
+        let action = try FilmSynthesizer(width: 128, height: 72, kind: .action, seed: 5)
+        var previous: FrameSignature?
+        var cuts: [Int] = []
+        for i in 0..<8 {
+            let r = FrameAnalyzer.analyze(action.frame(i), previous: previous)
+            if r.features.isSceneCut { cuts.append(i) }
+            previous = r.signature
+        }
+        #expect(cuts == [action.shotLength], "cuts at \(cuts)")
+    }
+}
