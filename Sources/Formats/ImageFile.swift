@@ -50,14 +50,66 @@ public enum ImageFile {
     }
 
     /// Reads a source frame from memory; `name` appears in errors.
-    /// - Throws: `FormatError`.
+    ///
+    /// DPX: decoded here, with a record that rebuilds the file byte for byte. TIFF:
+    /// through `TIFF.read`, with a record that writes an equivalent TIFF (same samples,
+    /// metadata and compression; not byte for byte).
+    /// - Throws: `FormatError` naming `name`.
     public static func read(_ data: Data, name: String? = nil) throws -> SourceFrame {
-        throw FormatError(.unsupported, file: name, "reading is not available yet")
+        switch detectFormat(data) {
+        case .dpx:
+            let image = try DPXReader.read(data, name: name)
+            let record = try DPXRebuildRecord.make(data: data, header: image.header, pixels: image.pixels, name: name)
+            return SourceFrame(format: .dpx, pixels: image.pixels, metadata: image.metadata,
+                               rebuildRecord: try record.encoded(), rebuildIsExact: true)
+        case .tiff:
+            let image = try TIFF.read(data, name: name)
+            let record = TIFFRebuildRecord(
+                metadata: image.metadata,
+                compression: TIFFWriteOptions.Compression(rawValue: image.info.compression) ?? .none,
+                frameRecord: image.frameRecord)
+            return SourceFrame(format: .tiff, pixels: image.pixels, metadata: image.metadata,
+                               rebuildRecord: try record.encoded(), rebuildIsExact: false)
+        case nil:
+            let magic = data.prefix(4).map { String(format: "%02X", $0) }.joined(separator: " ")
+            throw FormatError(.malformed, file: name, "not a DPX or TIFF file (first bytes \(magic))")
+        }
     }
 
-    /// Rebuilds a source file from samples and the record `read` returned.
+    /// Rebuilds a source file from samples and the record `read` returned: a DPX byte
+    /// for byte; a TIFF with the same samples, metadata and compression.
     /// - Throws: `FormatError` when the record is damaged or does not fit `pixels`.
     public static func rebuild(pixels: PixelBuffer, record: Data) throws -> Data {
-        throw FormatError(.unsupported, "rebuilding is not available yet")
+        struct Kind: Decodable { var format: String }
+        guard let kind = try? JSONDecoder().decode(Kind.self, from: record) else {
+            throw FormatError(.malformed, "rebuild record is not valid JSON with a format")
+        }
+        switch kind.format {
+        case "dpx":
+            return try DPXWriter.rebuild(pixels: pixels, record: DPXRebuildRecord.decode(record))
+        case "tiff":
+            guard let r = try? JSONDecoder().decode(TIFFRebuildRecord.self, from: record) else {
+                throw FormatError(.malformed, "TIFF rebuild record is damaged")
+            }
+            return try TIFF.write(pixels, metadata: r.metadata,
+                                  options: TIFFWriteOptions(compression: r.compression, predictor: [.deflate, .lzw, .zstd].contains(r.compression),
+                                                            frameRecord: r.frameRecord))
+        default:
+            throw FormatError(.unsupported, "rebuild record for format \"\(kind.format)\" is not supported")
+        }
+    }
+}
+
+/// What rebuilds an equivalent TIFF: its metadata, compression and private frame record.
+struct TIFFRebuildRecord: Codable {
+    var format = "tiff"
+    var metadata: FrameMetadata
+    var compression: TIFFWriteOptions.Compression
+    var frameRecord: TIFFFrameRecord?
+
+    func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(self)
     }
 }

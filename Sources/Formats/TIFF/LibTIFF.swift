@@ -244,6 +244,10 @@ final class LibTIFFFile {
 
     /// Opens `data` for rewriting its directory (`r+`).
     convenience init(updating data: Data, name: String?) throws(FormatError) {
+        // libtiff would start a new file in an empty or foreign buffer opened `r+`.
+        guard TIFFDirectoryScan.hasTIFFHeader(data) else {
+            throw FormatError(.malformed, file: name, "not a TIFF (no TIFF header)")
+        }
         try self.init(stream: MemoryStream(copying: data, writable: true), mode: "r+m", name: name)
     }
 

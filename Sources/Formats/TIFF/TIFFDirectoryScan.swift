@@ -1,12 +1,19 @@
 import Foundation
 
-/// The tag numbers of a TIFF's first directory, read straight from the bytes
-/// (libtiff has no call that lists the baseline tags a file holds).
+/// The entries of a TIFF's first directory, read straight from the bytes: libtiff
+/// has no call that lists the baseline tags a file holds, and it skips a tag whose
+/// value lies past the end of a truncated file with only a warning.
 ///
 /// Every offset is bounds-checked; a damaged directory gives an empty or partial list.
 enum TIFFDirectoryScan {
-    /// Tag numbers in the order stored, or `[]` when the header is not TIFF.
-    static func firstDirectoryTags(_ data: Data) -> [UInt32] {
+    /// One directory entry: its tag and whether its value lies inside the file.
+    struct Entry: Equatable {
+        var tag: UInt32
+        var valueInsideFile: Bool
+    }
+
+    /// Entries in the order stored, or `[]` when the header is not TIFF.
+    static func firstDirectory(_ data: Data) -> [Entry] {
         let bytes = [UInt8](data.prefix(16))
         guard bytes.count >= 8 else { return [] }
         let little: Bool
@@ -29,13 +36,44 @@ enum TIFFDirectoryScan {
         let big = magic == 43
         guard magic == 42 || big else { return [] }
         guard let ifd = big ? read(8, 8) : read(4, 4), ifd < UInt64(data.count) else { return [] }
-        let countSize = big ? 8 : 2, entrySize = big ? 20 : 12
+        let countSize = big ? 8 : 2, entrySize = big ? 20 : 12, inline = big ? 8 : 4
         guard let count = read(Int(ifd), countSize), count <= 4096 else { return [] }
-        var tags: [UInt32] = []
+        var entries: [Entry] = []
         for i in 0..<Int(count) {
-            guard let tag = read(Int(ifd) + countSize + i * entrySize, 2) else { break }
-            tags.append(UInt32(tag))
+            let at = Int(ifd) + countSize + i * entrySize
+            guard let tag = read(at, 2), let type = read(at + 2, 2),
+                  let valueCount = read(at + 4, big ? 8 : 4) else { break }
+            var inside = true
+            let (size, overflow) = valueCount.multipliedReportingOverflow(by: typeSize(type))
+            if overflow {
+                inside = false
+            } else if size > UInt64(inline) {
+                let valueAt = at + 4 + (big ? 8 : 4)
+                if let offset = read(valueAt, inline) {
+                    let (end, o) = offset.addingReportingOverflow(size)
+                    inside = !o && end <= UInt64(data.count)
+                } else {
+                    inside = false
+                }
+            }
+            entries.append(Entry(tag: UInt32(tag), valueInsideFile: inside))
         }
-        return tags
+        return entries
+    }
+
+    /// True when `data` starts with a classic or BigTIFF header in either byte order.
+    static func hasTIFFHeader(_ data: Data) -> Bool {
+        let m = [UInt8](data.prefix(4))
+        return m == [0x49, 0x49, 42, 0] || m == [0x4D, 0x4D, 0, 42] || m == [0x49, 0x49, 43, 0] || m == [0x4D, 0x4D, 0, 43]
+    }
+
+    /// Bytes per value of TIFF field type `type` (1 for unknown types).
+    static func typeSize(_ type: UInt64) -> UInt64 {
+        switch type {
+        case 3, 8: 2                 // SHORT, SSHORT
+        case 4, 9, 11, 13: 4         // LONG, SLONG, FLOAT, IFD
+        case 5, 10, 12, 16, 17, 18: 8   // RATIONAL, SRATIONAL, DOUBLE, LONG8, SLONG8, IFD8
+        default: 1                   // BYTE, ASCII, SBYTE, UNDEFINED
+        }
     }
 }

@@ -18,7 +18,10 @@ enum TIFFReader {
         let compression = file.uint16(TIFFTag.compression, defaulted: true) ?? 1
         let photometric = file.uint16(TIFFTag.photometric)
         let planar = file.uint16(TIFFTag.planarConfig, defaulted: true) ?? 1
-        let predictor = file.uint16(TIFFTag.predictor, defaulted: true) ?? 1
+        // Predictor belongs to the LZW, Deflate, LZMA and zstd codecs: libtiff
+        // logs an error when it is asked for under any other compression.
+        let predictor = [5, 8, 32946, 34925, 50000].contains(compression)
+            ? file.uint16(TIFFTag.predictor, defaulted: true) ?? 1 : 1
         let tiled = file.isTiled
         var rowsPerStrip: Int? = nil
         var tileWidth: Int? = nil, tileHeight: Int? = nil
@@ -29,7 +32,7 @@ enum TIFFReader {
             let rows = Int(file.uint32(TIFFTag.rowsPerStrip, defaulted: true) ?? UInt32.max)
             rowsPerStrip = max(1, min(rows, Int(height)))
         }
-        let tags = TIFFDirectoryScan.firstDirectoryTags(data).map { file.fieldName($0) ?? String($0) }
+        let tags = TIFFDirectoryScan.firstDirectory(data).map { file.fieldName($0.tag) ?? String($0.tag) }
         var recorded: Int? = nil
         if let record = try frameRecord(file) { recorded = record.bitDepth }
         return TIFFInfo(
@@ -62,6 +65,12 @@ enum TIFFReader {
         } catch {
             throw FormatError(.limitExceeded, file: file.name, "\(error)")
         }
+        // A tag whose value lies past the end means a truncated file, even when
+        // libtiff could skip the tag.
+        if let cut = TIFFDirectoryScan.firstDirectory(data).first(where: { !$0.valueInsideFile }) {
+            throw FormatError(.malformed, file: file.name,
+                              "the value of tag \(file.fieldName(cut.tag) ?? String(cut.tag)) lies past the end of the file (truncated?)")
+        }
         // Before allocating: an uncompressed image must fit in the file, and the
         // compressed chunks must lie within it.
         let declaredBytes = (info.width * info.bitsPerSample * channels + 7) / 8 * info.height
@@ -74,6 +83,11 @@ enum TIFFReader {
         guard stored <= UInt64(data.count) else {
             throw FormatError(.malformed, file: file.name,
                               "the strips or tiles claim \(stored) bytes but the file has \(data.count) (truncated?)")
+        }
+        if let ratio = maxExpansion(info.compression), UInt64(declaredBytes) > stored * ratio + 65536 {
+            throw FormatError(.malformed, file: file.name,
+                              "the header declares \(declaredBytes) bytes of samples but only \(stored) compressed "
+                              + "bytes are stored, more than \(info.compression) can expand to")
         }
 
         var samples = [UInt16](repeating: 0, count: info.width * info.height * channels)
@@ -105,6 +119,18 @@ enum TIFFReader {
         metadata.descriptor = [.luma, .lumaAlpha, .rgb, .rgba][channels - 1]
         return TIFFImage(pixels: pixels, metadata: metadata, info: info, frameRecord: record,
                          seal: file.bytes(TIFF.sealTag))
+    }
+
+    /// The most a compression scheme can expand its input (so a header cannot make
+    /// Reelpack allocate gigabytes for a few stored bytes); nil when unbounded
+    /// in practice (zstd, LZMA).
+    static func maxExpansion(_ compression: String) -> UInt64? {
+        switch compression {
+        case "packbits": 128          // 2 bytes give at most 128
+        case "deflate", "deflate-legacy": 1100   // Deflate's limit is about 1032:1
+        case "lzw": 3000              // 12-bit codes of strings up to 4096 bytes
+        default: nil
+        }
     }
 
     /// Refuses, with a message saying why, every flavour outside 8…16-bit

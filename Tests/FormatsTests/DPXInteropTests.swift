@@ -1,0 +1,125 @@
+import Foundation
+import Formats
+import ImageCore
+import TestSupport
+import Testing
+
+/// Reelpack decodes the same sample codes as ffmpeg and oiiotool, and files it writes
+/// decode in those tools to the samples it wrote.
+@Suite struct DPXInteropTests {
+    /// ffmpeg's native planar format for a frame: codes at the frame's depth, planes G, B, R(, A).
+    static func ffmpegFormat(channels: Int, bitDepth: Int) -> String {
+        let suffix = bitDepth == 8 ? "" : "\(bitDepth)le"
+        switch channels {
+        case 1: return bitDepth == 8 ? "gray" : "gray\(suffix)"
+        case 4: return bitDepth == 8 ? "gbrap" : "gbrap\(suffix)"
+        default: return bitDepth == 8 ? "gbrp" : "gbrp\(suffix)"
+        }
+    }
+
+    /// The frame as ffmpeg decodes `url`, in Reelpack's plane order.
+    static func ffmpegDecode(_ url: URL, like pixels: PixelBuffer) throws -> [UInt16] {
+        let fmt = ffmpegFormat(channels: pixels.channels, bitDepth: pixels.bitDepth)
+        let raw = try ExternalTool.run(["ffmpeg", "-v", "error", "-i", url.path, "-f", "rawvideo", "-pix_fmt", fmt, "-"])
+        let n = pixels.planeSize
+        var values = [UInt16](repeating: 0, count: raw.count / (pixels.bitDepth == 8 ? 1 : 2))
+        raw.withUnsafeBytes { b in
+            for i in values.indices {
+                values[i] = pixels.bitDepth == 8 ? UInt16(b[i]) : UInt16(b[2 * i]) | UInt16(b[2 * i + 1]) << 8
+            }
+        }
+        guard values.count == n * pixels.channels else { return values }
+        if pixels.channels == 1 { return values }
+        // G, B, R(, A) -> R, G, B(, A)
+        var out = values
+        out.replaceSubrange(0..<n, with: values[(2 * n)..<(3 * n)])
+        out.replaceSubrange(n..<(2 * n), with: values[0..<n])
+        out.replaceSubrange((2 * n)..<(3 * n), with: values[n..<(2 * n)])
+        return out
+    }
+
+    /// The frame as oiiotool decodes `url` (converted to 16 bits by bit replication), in planar order.
+    static func oiioDecode(_ url: URL, like pixels: PixelBuffer, in dir: TemporaryDirectory) throws -> [UInt16] {
+        let tif = dir.file("oiio-\(UUID().uuidString).tif")
+        try ExternalTool.run(["oiiotool", url.path, "-d", "uint16", "-o", tif.path])
+        let raw = try ExternalTool.run(["python3", "-c",
+            "import sys, tifffile; sys.stdout.buffer.write(tifffile.imread(sys.argv[1]).astype('<u2').tobytes())", tif.path])
+        let n = pixels.planeSize, c = pixels.channels
+        var out = [UInt16](repeating: 0, count: raw.count / 2)
+        guard out.count == n * c else { return out }
+        raw.withUnsafeBytes { b in
+            for i in 0..<n { for ch in 0..<c {
+                let k = i * c + ch
+                out[ch * n + i] = UInt16(b[2 * k]) | UInt16(b[2 * k + 1]) << 8
+            } }
+        }
+        return out
+    }
+
+    /// Bit replication of a `bits`-bit code to 16 bits, as oiiotool converts.
+    static func replicate(_ v: UInt16, bits: Int) -> UInt16 {
+        var out: UInt32 = 0, have = 0
+        while have < 16 { out = out << bits | UInt32(v); have += bits }
+        return UInt16(truncatingIfNeeded: out >> (have - 16))
+    }
+
+    static let ffmpegReadable = Corpus.allDPX.filter { !$0.contains("packed") && !$0.contains("luma10") && !$0.hasSuffix("12.dpx") && !$0.contains("709_12") }
+    static let oiioSamples = ["third-party/oiio_rgb10_packed.dpx", "third-party/oiio_luma10.dpx", "third-party/oiio_rgb12.dpx",
+                              "third-party/oiio_rgb10_filledB.dpx", "third-party/ffmpeg_gbrp12le.dpx",
+                              "third-party/dpx_nuke_16bits_rgba.dpx", "photos/Carrots_709_12.dpx"]
+
+    @Test(arguments: ffmpegReadable)
+    func sameSamplesAsFFmpeg(_ path: String) throws {
+        let url = Corpus.url(path)
+        let pixels = try DPXReader.read(try Data(contentsOf: url), name: path).pixels
+        let theirs = try Self.ffmpegDecode(url, like: pixels)
+        #expect(theirs.count == pixels.samples.count)
+        #expect(theirs == pixels.samples, "\(path): differs from ffmpeg")
+    }
+
+    @Test(arguments: oiioSamples)
+    func sameSamplesAsOIIO(_ path: String) throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let url = Corpus.url(path)
+        let pixels = try DPXReader.read(try Data(contentsOf: url), name: path).pixels
+        let theirs = try Self.oiioDecode(url, like: pixels, in: dir)
+        let ours = pixels.samples.map { Self.replicate($0, bits: pixels.bitDepth) }
+        #expect(theirs.count == ours.count)
+        #expect(theirs == ours, "\(path): differs from oiiotool")
+    }
+
+    /// A synthetic frame that uses every code of its depth somewhere.
+    static func synthetic(width: Int, height: Int, channels: Int, bitDepth: Int) throws -> PixelBuffer {
+        var p = try PixelBuffer(width: width, height: height, channels: channels, bitDepth: bitDepth)
+        let maxValue = UInt32(p.maxValue)
+        var seed: UInt32 = 12345
+        for i in p.samples.indices {
+            seed = seed &* 1_664_525 &+ 1_013_904_223
+            p.samples[i] = UInt16(truncatingIfNeeded: (seed >> 8) % (maxValue + 1))
+        }
+        return p
+    }
+
+    static let writerCases: [(Int, Int, DPXPacking, DPXByteOrder)] = [
+        (3, 10, .filledA, .big), (3, 10, .filledA, .little), (3, 10, .filledB, .big),
+        (3, 12, .filledA, .big), (3, 12, .packed, .big), (3, 16, .packed, .big), (3, 8, .packed, .big),
+        (1, 16, .packed, .big), (1, 8, .packed, .little), (4, 16, .packed, .big), (4, 10, .filledA, .big),
+        (3, 10, .packed, .big), (1, 10, .packed, .little),
+    ]
+
+    @Test(arguments: writerCases)
+    func writtenFilesDecodeAlikeInFFmpegAndOIIO(_ channels: Int, _ bits: Int, _ packing: DPXPacking, _ order: DPXByteOrder) throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let pixels = try Self.synthetic(width: 37, height: 11, channels: channels, bitDepth: bits)
+        let data = try DPXWriter.write(pixels, options: DPXWriteOptions(packing: packing, byteOrder: order))
+        let url = dir.file("w.dpx")
+        try data.write(to: url)
+        #expect(try DPXReader.read(data).pixels == pixels)
+        let ours16 = pixels.samples.map { Self.replicate($0, bits: bits) }
+        #expect(try Self.oiioDecode(url, like: pixels, in: dir) == ours16, "oiiotool differs")
+        // ffmpeg reads filled 10/12-bit, 8 and 16 bit; not packed 10/12-bit.
+        if !(packing == .packed && (bits == 10 || bits == 12)) && !(bits == 10 && packing == .filledB) {
+            #expect(try Self.ffmpegDecode(url, like: pixels) == pixels.samples, "ffmpeg differs")
+        }
+    }
+}
