@@ -218,7 +218,7 @@ public final class Catalog: Sendable {
                                  r.parameter, r.ssim, r.psnr, r.tileFloor, r.maxError, r.identical, r.grainRetention,
                                  r.iterations, r.fellBackToLossless, r.monochromeStored, r.seconds, Self.now()])
             try db.execute(sql: "UPDATE frames SET status = 'done', runId = ? WHERE id = ?", arguments: [runID, frameID])
-            let detail = "\(r.mode) \(r.codec)\(r.parameter.map { " q=\(String(format: "%.4f", $0))" } ?? ""), "
+            let detail = "\(r.mode ?? "") \(r.codec ?? "")\(r.parameter.map { " q=\(String(format: "%.4f", $0))" } ?? ""), "
                 + "\(r.sourceBytes ?? 0) → \(r.outputBytes ?? 0) bytes, SSIM \(String(format: "%.5f", r.ssim ?? 0))"
                 + (r.fellBackToLossless ? ", no lossy setting met the floors" : "")
             try Self.insertEvent(db, runID: runID, frameID: frameID, type: "compression", agent: agent, outcome: "success", detail: detail)

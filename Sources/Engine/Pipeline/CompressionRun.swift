@@ -179,11 +179,15 @@ public struct CompressionRun: Sendable {
             } else {
                 codecs = [.htj2k, .j2k]
             }
-            var warm: [CodecID: Double] = [:]
-            for id in codecs { warm[id] = await memory.warmStart(index: item.index, codec: id) }
-            let finalFeatures = features, warmStarts = warm
+            var warm: [CodecID: Double] = [:], typical: [CodecID: Double] = [:]
+            for id in codecs {
+                warm[id] = await memory.warmStart(index: item.index, codec: id)
+                typical[id] = await memory.typicalParameter(codec: id)
+            }
+            let finalFeatures = features, warmStarts = warm, typicalStarts = typical
             let written = try await onQueue(queue) {
-                try processor.encodeAndWrite(item, loaded, features: finalFeatures, codecs: codecs, warmStarts: warmStarts)
+                try processor.encodeAndWrite(item, loaded, features: finalFeatures, codecs: codecs, warmStarts: warmStarts,
+                                          coldStarts: typicalStarts)
             }
             if choice == .auto { _ = await memory.chooseAuto(written.codec) }
             if let p = written.parameter { await memory.recordParameter(p, codec: written.codec, index: item.index) }

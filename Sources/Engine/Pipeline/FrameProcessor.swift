@@ -56,7 +56,8 @@ struct FrameProcessor: Sendable {
     /// Searches, seals, writes and verifies. `warmStarts` per codec; `codecs` are the
     /// candidates (two for `auto` until it has chosen).
     func encodeAndWrite(_ item: WorkItem, _ loaded: Loaded, features: FrameFeatures,
-                        codecs: [CodecID], warmStarts: [CodecID: Double]) throws -> Written {
+                        codecs: [CodecID], warmStarts: [CodecID: Double],
+                        coldStarts: [CodecID: Double] = [:]) throws -> Written {
         let start = Date()
         let source = loaded.frame.pixels
         let mono = settings.storeMonochromeAsOneChannel && source.channels == 3 && features.monochrome
@@ -67,7 +68,7 @@ struct FrameProcessor: Sendable {
         for id in codecs {
             let codec = try services.codec(id, threads)
             results.append(try encode(toEncode, with: codec, source: source, mono: mono, sourceNoise: sourceNoise,
-                                      warmStart: warmStarts[id]))
+                                      warmStart: warmStarts[id], coldStart: coldStarts[id]))
         }
         guard var chosen = results.first else { throw EngineError(.usage, "no codec to try") }
         if results.count > 1 { chosen = Self.autoPick(results) }
@@ -141,7 +142,7 @@ struct FrameProcessor: Sendable {
     /// The best encoding of `pixels` with one codec: the search for a lossy profile
     /// (falling back to lossless), a lossless encode otherwise.
     private func encode(_ pixels: PixelBuffer, with codec: any Codec, source: PixelBuffer, mono: Bool,
-                        sourceNoise: [Double], warmStart: Double?) throws -> Encoded {
+                        sourceNoise: [Double], warmStart: Double?, coldStart: Double?) throws -> Encoded {
         func decodeRestored(_ payload: Data) throws -> (stored: PixelBuffer, restored: PixelBuffer) {
             let stored = try codec.decode(payload).pixels
             return (stored, mono ? try Self.expand(stored, to: source.channels) : stored)
@@ -167,7 +168,8 @@ struct FrameProcessor: Sendable {
             return try lossless(fellBack: false, reason: nil, trace: [])
         }
         let search = QualitySearch(floor: settings.floor, range: codec.qualityRange, sizeTolerance: settings.sizeTolerance,
-                                   maxIterations: settings.maxIterations, logarithmic: codec.id == .j2k)
+                                   maxIterations: settings.maxIterations, defaultStart: coldStart,
+                                   logarithmic: codec.id == .j2k)
         let outcome = try search.run(warmStart: warmStart) { p -> QualitySearch.Evaluation<(Data, PixelBuffer)> in
             let payload = try codec.encode(pixels, mode: .lossy(quality: p))
             let (stored, restored) = try decodeRestored(payload)

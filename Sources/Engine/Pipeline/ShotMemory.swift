@@ -31,6 +31,13 @@ actor ShotMemory {
         return parameters[from]?[codec]
     }
 
+    /// The median parameter kept so far for `codec` in this run: where a frame after a
+    /// scene cut starts (with the wide first step of a cold search).
+    func typicalParameter(codec: CodecID) -> Double? {
+        let kept = parameters.values.compactMap { $0[codec] }.sorted()
+        return kept.isEmpty ? nil : kept[kept.count / 2]
+    }
+
     /// Records the parameter frame `index` kept for `codec`.
     func recordParameter(_ p: Double, codec: CodecID, index: Int) {
         parameters[index, default: [:]][codec] = p

@@ -9,7 +9,7 @@ import Foundation
 ///    default, and steps outward, doubling the step, until it holds a failing `p`
 ///    below a passing one (the bracket);
 /// 2. then moves inside the bracket by regula falsi on the floors' margin (Illinois
-///    variant, safeguarded so every step shrinks the bracket by at least a fifth);
+///    variant, safeguarded so every step shrinks the bracket by at least a tenth);
 /// 3. stops when the passing end's size is within `sizeTolerance` of the failing end's
 ///    size (no passing candidate can be smaller than the failing end, so the kept
 ///    one is within the tolerance of the smallest possible), when the bracket is
@@ -141,7 +141,7 @@ public struct QualitySearch: Sendable {
 
         // 1. Bracket.
         let start = clamp(warmStart ?? defaultStart ?? (lo + 0.6 * width))
-        var step = (warmStart != nil ? 0.04 : 0.2) * width
+        var step = (warmStart != nil ? 0.01 : 0.15) * width
         var p = start
         let startPasses = try eval(p)
         if startPasses {
@@ -165,8 +165,11 @@ public struct QualitySearch: Sendable {
             return Outcome(best: nil, iterations: iterations, stopReason: "iteration cap reached before any setting met the floors")
         }
 
-        // 2. Interpolate inside the bracket (Illinois regula falsi on the margin).
-        var lastSide = 0   // -1 failing end moved last, +1 passing end moved last
+        // 2. Interpolate inside the bracket (Illinois regula falsi on the margin: when
+        // the same end has been kept twice running, its margin is halved so the
+        // interpolation cannot stall on one side).
+        var keptFailing = 0, keptPassing = 0
+        var failingScale = 1.0, passingScale = 1.0
         while let f = failing, let s = passing {
             if Double(s.bytes) <= Double(f.bytes) * (1 + sizeTolerance) {
                 return Outcome(best: best, iterations: iterations,
@@ -178,12 +181,17 @@ public struct QualitySearch: Sendable {
             guard budgetLeft else {
                 return Outcome(best: best, iterations: iterations, stopReason: "iteration cap reached")
             }
-            var fm = f.margin, sm = s.margin
-            if lastSide == 1 { fm /= 2 } else if lastSide == -1 { sm /= 2 }   // Illinois: avoid a stuck end
+            let fm = f.margin * failingScale, sm = s.margin * passingScale
             var next = (sm - fm) > 1e-12 ? f.p + (s.p - f.p) * (0 - fm) / (sm - fm) : (f.p + s.p) / 2
-            let guardBand = 0.2 * (s.p - f.p)
+            let guardBand = 0.1 * (s.p - f.p)
             next = min(s.p - guardBand, max(f.p + guardBand, next))
-            if try eval(next) { lastSide = 1 } else { lastSide = -1 }
+            if try eval(next) {
+                keptFailing += 1; keptPassing = 0; passingScale = 1
+                failingScale = keptFailing >= 2 ? failingScale / 2 : 1
+            } else {
+                keptPassing += 1; keptFailing = 0; failingScale = 1
+                passingScale = keptPassing >= 2 ? passingScale / 2 : 1
+            }
         }
         return Outcome(best: best, iterations: iterations,
                        stopReason: best.map { _ in "iteration cap reached while bracketing" } ?? "no setting met the floors")
