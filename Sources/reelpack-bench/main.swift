@@ -5,6 +5,7 @@ import Foundation
 let benchmarks: [String: () throws -> Void] = [
     "codecs": CodecBench.run,
     "synth": SynthBenchmark.run,
+    "engine": EngineBench.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())
