@@ -95,25 +95,15 @@ struct FrameProcessor: Sendable {
         let url = framesFolder.appendingPathComponent("\(stem).\(chosen.codec.fileExtension)")
         try AtomicFile.write(file, to: url)
 
-        // Re-read what was written: it must decode to the samples measured.
-        let written = try Data(contentsOf: url)
-        let redecoded = try chosen.codec.decode(written)
-        let restored = mono ? try Self.expand(redecoded.pixels, to: source.channels) : redecoded.pixels
-        guard Digest.sha256(samples: restored) == decodedSHA else {
-            throw EngineError(.verificationFailed, file: url.path, "the written file does not decode to the samples measured")
-        }
-        guard let sealBytes = redecoded.seal, (try? Seal.decode(sealBytes))?.decodedSHA256 == decodedSHA else {
-            throw EngineError(.verificationFailed, file: url.path, "the written file does not carry its seal")
-        }
-        if chosen.parameter == nil {
-            guard restored == source else {
-                throw EngineError(.verificationFailed, file: url.path, "lossless output does not decode to the source samples")
-            }
-            if loaded.frame.rebuildIsExact {
-                guard try services.rebuild(restored, loaded.frame.rebuildRecord) == loaded.data else {
-                    throw EngineError(.verificationFailed, file: item.source.path, "the source file cannot be rebuilt byte for byte from the output")
-                }
-            }
+        // Re-read what was written: it must decode to the samples measured. A file
+        // that fails the check is removed, so no unverified output stays in OUT.
+        let written: Data
+        do {
+            written = try verify(url: url, codec: chosen.codec, mono: mono, source: source, decodedSHA: decodedSHA,
+                                 lossless: chosen.parameter == nil, loaded: loaded, item: item)
+        } catch {
+            try? FileManager.default.removeItem(at: url)
+            throw error
         }
 
         var report = FrameReport(source: item.source.path, status: .done)
@@ -137,6 +127,34 @@ struct FrameProcessor: Sendable {
         report.seconds = Date().timeIntervalSince(start)
         return Written(report: report, codec: chosen.codec.id, parameter: chosen.parameter,
                        traces: results.map { ($0.codec.id, $0.iterations) })
+    }
+
+    /// Re-reads the written file and checks it: same decoded samples, seal present, and
+    /// for lossless the source samples and the source file rebuilt byte for byte.
+    /// Returns the file's bytes.
+    private func verify(url: URL, codec: any Codec, mono: Bool, source: PixelBuffer, decodedSHA: String,
+                        lossless: Bool, loaded: Loaded, item: WorkItem) throws -> Data {
+        let written = try Data(contentsOf: url)
+        let redecoded = try codec.decode(written)
+        let restored = mono ? try Self.expand(redecoded.pixels, to: source.channels) : redecoded.pixels
+        guard Digest.sha256(samples: restored) == decodedSHA else {
+            throw EngineError(.verificationFailed, file: url.path, "the written file does not decode to the samples measured")
+        }
+        guard let sealBytes = redecoded.seal, (try? Seal.decode(sealBytes))?.decodedSHA256 == decodedSHA else {
+            throw EngineError(.verificationFailed, file: url.path, "the written file does not carry its seal")
+        }
+        if lossless {
+            guard restored == source else {
+                throw EngineError(.verificationFailed, file: url.path, "lossless output does not decode to the source samples")
+            }
+            if loaded.frame.rebuildIsExact {
+                guard try services.rebuild(restored, loaded.frame.rebuildRecord) == loaded.data else {
+                    throw EngineError(.verificationFailed, file: item.source.path,
+                                      "the source file cannot be rebuilt byte for byte from the output")
+                }
+            }
+        }
+        return written
     }
 
     /// The best encoding of `pixels` with one codec: the search for a lossy profile

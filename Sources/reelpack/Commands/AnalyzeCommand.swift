@@ -27,7 +27,8 @@ struct AnalyzeCommand: ParsableCommand {
         do {
             items = try SourceListing.items(sources.map { URL(fileURLWithPath: $0) })
         } catch {
-            throw ValidationError(String(describing: error))
+            Output.error(String(describing: error))
+            throw ExitCode(2)
         }
         let frames = SequenceAnalysis.analyze(items)
         if json {

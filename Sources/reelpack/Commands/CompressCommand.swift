@@ -61,7 +61,8 @@ struct CompressCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON document on stdout.")
     var json = false
 
-    func validate() throws {
+    /// Checks the options; a problem is a usage error (exit status 2, DESIGN.md §5).
+    func checkOptions() throws(ValidationError) {
         guard Profile(name: profile) != nil else { throw ValidationError("unknown profile \(profile): use lossless, C0, C1 or C2") }
         guard CodecChoice(rawValue: codec.lowercased()) != nil else { throw ValidationError("unknown codec \(codec): use auto, j2k, htj2k or jxl") }
         for (name, v) in [("--ssim", ssim), ("--tile-ssim", tileSSIM)] {
@@ -73,8 +74,14 @@ struct CompressCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        do {
+            try checkOptions()
+        } catch {
+            Output.error(error.message)
+            throw ExitCode(2)
+        }
         guard let profile = Profile(name: profile), let choice = CodecChoice(rawValue: codec.lowercased()) else {
-            throw ValidationError("invalid profile or codec")
+            throw ExitCode(2)
         }
         let floor = profile.floor(ssim: ssim, psnr: psnr, tileSSIM: tileSSIM, grainRetention: grainRetention)
         let settings = CompressionSettings(profile: profile, floor: floor, codec: choice,
@@ -87,7 +94,8 @@ struct CompressCommand: AsyncParsableCommand {
         do {
             result = try await run.run { display.update($0) }
         } catch let error as EngineError where error.kind == .usage {
-            throw ValidationError(error.description)
+            Output.error(error.description)
+            throw ExitCode(2)
         } catch {
             Output.error(String(describing: error))
             throw ExitCode(1)
