@@ -10,7 +10,8 @@ import TestSupport
 /// verify) on the corpus photos, per profile and codec: frames per second, ratio,
 /// SSIM, iterations. References measured in the same run: FFV1 through ffmpeg for
 /// lossless; for lossy, one fixed setting for every frame (the loosest that lets every
-/// frame pass, what a non-adaptive encoder must use), encoded directly with the codec.
+/// frame pass, what a non-adaptive encoder must use), encoded directly with the codec
+/// and wrapped with the same seal as the adaptive file.
 enum EngineBench {
     static let frames = ["Carrots_log10", "Desk_log10", "Cannon_log10", "StillLife_log10", "Cannon_bw_log10"]
 
@@ -54,13 +55,18 @@ enum EngineBench {
                 if let fixed, result.frames.allSatisfy({ $0.parameter != nil }) {
                     let c = try CodecRegistry.codec(id, threads: 2)
                     var bytes = 0
+                    let sealed = Dictionary(uniqueKeysWithValues: result.frames.compactMap { r -> (String, URL)? in
+                        r.output.map { ((r.source as NSString).lastPathComponent, out.appendingPathComponent($0)) }
+                    })
                     for f in frames {
                         var pixels = try ImageFile.read(contentsOf: src.appendingPathComponent("\(f).dpx")).pixels
                         if pixels.channels == 3, pixels.isMonochrome {
                             pixels = try PixelBuffer(width: pixels.width, height: pixels.height, channels: 1,
                                                      bitDepth: pixels.bitDepth, samples: Array(pixels.samples[pixels.planeRange(0)]))
                         }
-                        bytes += try c.encode(pixels, mode: .lossy(quality: fixed)).count
+                        // Same seal as the adaptive file, so both carry the same overhead.
+                        let seal = try sealed["\(f).dpx"].flatMap { try c.decode(try Data(contentsOf: $0)).seal }
+                        bytes += try c.wrap(payload: try c.encode(pixels, mode: .lossy(quality: fixed)), seal: seal).count
                     }
                     reference = String(format: "%.3f (q=%.3f)", Double(sourceBytes) / Double(bytes), fixed)
                     gain = String(format: "%.3f× smaller", Double(bytes) / Double(max(1, s.outputBytes)))
