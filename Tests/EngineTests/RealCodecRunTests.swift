@@ -77,3 +77,23 @@ struct RealCodecRunTests {
         #expect(Profile.c1.floor.passes(QualityMeasurement(report: m)))
     }
 }
+
+@Suite("Grain retention as a floor")
+struct GrainRetentionTests {
+    @Test("with a grain-retention floor the kept file keeps the grain, and costs more bytes than without")
+    func grainFloor() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let src = try RealCodecRunTests.source(dir, count: 1)
+        func run(_ floor: QualityFloor, _ name: String) async throws -> FrameReport {
+            let result = try await CompressionRun(sources: [src], output: dir.file(name),
+                                                  settings: CompressionSettings(profile: .c2, floor: floor, codec: .htj2k),
+                                                  services: .rawFilesRealCodecs, toolVersion: "test").run()
+            return try #require(result.frames.first)
+        }
+        let plain = try await run(Profile.c2.floor, "plain")
+        let kept = try await run(Profile.c2.floor(grainRetention: 0.9), "grain")
+        #expect(try #require(kept.grainRetention) >= 0.9)
+        #expect(try #require(plain.grainRetention) < 0.9, "C2 alone smooths the grain away")
+        #expect(try #require(kept.outputBytes) > (try #require(plain.outputBytes)))
+    }
+}
