@@ -6,6 +6,7 @@ let benchmarks: [String: () throws -> Void] = [
     "codecs": CodecBench.run,
     "synth": SynthBenchmark.run,
     "engine": EngineBench.run,
+    "dpx": DPXBench.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())
