@@ -7,6 +7,7 @@ let benchmarks: [String: () throws -> Void] = [
     "synth": SynthBenchmark.run,
     "engine": EngineBench.run,
     "dpx": DPXBench.run,
+    "tiff": tiffBenchmark,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())
