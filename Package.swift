@@ -75,7 +75,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["ImageCore", "Formats"], swiftSettings: strictSettings),
         .testTarget(name: "ImageCoreTests", dependencies: ["ImageCore", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "TestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Formats", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Formats", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Formats", "Metrics", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"], swiftSettings: strictSettings),

@@ -15,7 +15,9 @@ resampled) to 160x128 (one one-channel crop 300x280), and distorted five ways: G
 quantisation (low bits dropped), a lossy JPEG 2000 round trip (OpenJPEG through
 imagecodecs), and a local artifact (one flattened block). Every image is written as
 raw planar little-endian UInt16 (``NAME.u16``, plane after plane, row by row), and
-``reference.json`` lists each pair with scikit-image's values. Run from the package root:
+``reference.json`` lists each pair with scikit-image's values. It also holds values for a
+few pairs of whole corpus frames (``corpusPairs``), which the Swift tests read with
+Reelpack's own DPX/TIFF readers, so no image is stored for them. Run from the package root:
 
     python3 scripts/reference_metrics.py            # needs ffmpeg, numpy, scikit-image, imagecodecs
 
@@ -56,6 +58,17 @@ SOURCES = [
     ("cannon-gray8", "third-party/ffmpeg_gray.dpx", "gray", [0], 8, 420, 120, CROP_W, CROP_H, ALL),
     ("nuke-rgba10", "third-party/dpx_nuke_16bits_rgba.dpx", "gbrap10le", [2, 0, 1, 3], 10, 180, 190, CROP_W, CROP_H, ALL),
     ("stilllife-red12", "photos/StillLife_709_12.dpx", "gbrp12le", [2], 12, 200, 300, 300, 280, ("noise", "j2k", "local")),
+]
+
+
+# Whole corpus frames compared with each other at full resolution (no image stored: the
+# Swift test reads both files with Reelpack's own readers): (name, reference, test,
+# ffmpeg planar pix_fmt, plane order to RGB, bit depth).
+CORPUS_PAIRS = [
+    ("cannon-log10-vs-bw", "photos/Cannon_log10.dpx", "photos/Cannon_bw_log10.dpx", "gbrp10le", [2, 0, 1], 10),
+    ("cannon-log10-vs-oiio-filled-b", "photos/Cannon_log10.dpx", "third-party/oiio_rgb10_filledB.dpx", "gbrp10le", [2, 0, 1], 10),
+    ("cannon-709-12-vs-oiio-rgb12", "photos/Cannon_709_12.dpx", "third-party/oiio_rgb12.dpx", "gbrp12le", [2, 0, 1], 12),
+    ("cannon-srgb16-vs-oiio-deflate", "photos/Cannon_srgb16.tif", "third-party/oiio_rgb16_deflate.tif", "gbrp16le", [2, 0, 1], 16),
 ]
 
 
@@ -171,12 +184,22 @@ def fixtures():
             cases.append(case)
             print(f"{case['name']:28s} ssim {case['ssim']:.6f} floor {case['tileFloor']:.6f} "
                   f"psnr {case['psnr'] if case['psnr'] is None else round(case['psnr'], 3)}")
+    pairs = []
+    for name, ref_rel, test_rel, pix_fmt, order, bits in CORPUS_PAIRS:
+        ref = decode(os.path.join(CORPUS, ref_rel), pix_fmt, order)
+        test = decode(os.path.join(CORPUS, test_rel), pix_fmt, order)
+        pair = {"name": name, "reference": ref_rel, "test": test_rel, "width": int(ref.shape[2]),
+                "height": int(ref.shape[1]), "channels": int(ref.shape[0]), "bitDepth": bits}
+        pair.update(metrics(ref, test, bits))
+        pairs.append(pair)
+        print(f"{name:40s} ssim {pair['ssim']:.6f} floor {pair['tileFloor']:.6f} psnr {pair['psnr']}")
     document = {
         "generator": "scripts/reference_metrics.py",
         "skimage": __import__("skimage").__version__,
         "numpy": np.__version__,
         "call": "structural_similarity(gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=L)",
         "cases": cases,
+        "corpusPairs": pairs,
     }
     with open(os.path.join(FIXTURES, "reference.json"), "w") as f:
         json.dump(document, f, indent=1, sort_keys=True)
@@ -187,17 +210,19 @@ def bench(ref_path, test_path, width, height, channels, bits):
     shape = (channels, height, width)
     ref = np.fromfile(ref_path, dtype="<u2").reshape(shape)
     test = np.fromfile(test_path, dtype="<u2").reshape(shape)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     peak = float((1 << bits) - 1)
     per_channel = [float(structural_similarity(
         ref[c], test[c], gaussian_weights=True, sigma=1.5,
         use_sample_covariance=False, data_range=peak)) for c in range(channels)]
     ssim_seconds = time.perf_counter() - start
+    ssim_cpu_seconds = time.process_time() - cpu_start
     start = time.perf_counter()
     psnr = float(peak_signal_noise_ratio(ref, test, data_range=peak))
     psnr_seconds = time.perf_counter() - start
     print(json.dumps({"ssim": float(np.mean(per_channel)), "ssimPerChannel": per_channel,
-                      "psnr": psnr, "ssimSeconds": ssim_seconds, "psnrSeconds": psnr_seconds}))
+                      "psnr": psnr, "ssimSeconds": ssim_seconds, "ssimCPUSeconds": ssim_cpu_seconds,
+                      "psnrSeconds": psnr_seconds}))
 
 
 if __name__ == "__main__":

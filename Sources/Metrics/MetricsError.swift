@@ -17,9 +17,13 @@ public struct MetricsError: Error, Sendable, Equatable, CustomStringConvertible 
 
     /// Width and height in pixels.
     public struct Size: Sendable, Equatable, CustomStringConvertible {
+        /// Width in pixels.
         public var width: Int
+        /// Height in pixels.
         public var height: Int
+        /// A size of `width`×`height` pixels.
         public init(width: Int, height: Int) { self.width = width; self.height = height }
+        /// "W×H".
         public var description: String { "\(width)×\(height)" }
     }
 
@@ -29,6 +33,7 @@ public struct MetricsError: Error, Sendable, Equatable, CustomStringConvertible 
     /// An error of `kind`.
     public init(_ kind: Kind) { self.kind = kind }
 
+    /// One line naming what differs or is out of range, with both values.
     public var description: String {
         switch kind {
         case let .sizeMismatch(r, t):

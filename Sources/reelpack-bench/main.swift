@@ -8,6 +8,7 @@ let benchmarks: [String: () throws -> Void] = [
     "engine": EngineBench.run,
     "dpx": DPXBench.run,
     "tiff": tiffBenchmark,
+    "metrics": MetricsBench.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())

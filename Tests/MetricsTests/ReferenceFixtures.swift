@@ -8,7 +8,7 @@ import Testing
 struct ReferenceCase: Decodable, Sendable, CustomTestStringConvertible {
     struct Tile: Decodable, Sendable { var x, y, width, height: Int }
     var name: String
-    var source: String
+    var source: String?
     var reference: String
     var test: String
     var width: Int
@@ -28,14 +28,22 @@ struct ReferenceCase: Decodable, Sendable, CustomTestStringConvertible {
 
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
-    /// Every case in `reference.json` (empty when the file is missing, which the
-    /// fixture-count test reports).
-    static let all: [ReferenceCase] = {
-        struct Document: Decodable { var cases: [ReferenceCase] }
-        guard let data = try? Data(contentsOf: folder.appendingPathComponent("reference.json")),
-              let document = try? JSONDecoder().decode(Document.self, from: data) else { return [] }
-        return document.cases
+    private struct Document: Decodable {
+        var cases: [ReferenceCase]
+        var corpusPairs: [ReferenceCase]
+    }
+
+    private static let document: Document? = {
+        guard let data = try? Data(contentsOf: folder.appendingPathComponent("reference.json")) else { return nil }
+        return try? JSONDecoder().decode(Document.self, from: data)
     }()
+
+    /// Every fixture-image case in `reference.json` (empty when the file is missing,
+    /// which the fixture-count test reports).
+    static let all: [ReferenceCase] = document?.cases ?? []
+
+    /// Whole corpus frames compared with each other; `reference` and `test` are corpus paths.
+    static let corpusPairs: [ReferenceCase] = document?.corpusPairs ?? []
 
     /// Loads a fixture image as a frame of this case's geometry.
     func load(_ file: String) throws -> PixelBuffer {

@@ -1,8 +1,8 @@
 import Foundation
 
-/// The hot loop of SSIM: one block of the SSIM map of one channel, computed from
-/// the 16-bit planes with a separable Gaussian over a ring of 11 horizontally filtered
-/// rows, so no whole-frame float map is ever held.
+/// The hot loop of SSIM: the SSIM map of a strip of one channel, computed from the
+/// 16-bit planes with a separable Gaussian (horizontal pass into a ring of 11 filtered
+/// rows, then vertical), in blocks of columns, so no whole-frame float map is held.
 ///
 /// Moments are accumulated in `Double`: E[x²] − E[x]² of 16-bit codes cancels badly
 /// in `Float` (errors of order L²·2⁻²⁴ against C2 = (0.03·L)²).
@@ -13,6 +13,9 @@ final class SSIMKernel {
     /// Widest block of map columns one pass handles (a multiple of the tile size), so
     /// the ring (11 rows × 5 moments) stays in the core's L2 cache.
     static let blockWidth = 256
+    /// Moment planes filtered: μx, μy, E[x² + y²], E[xy]. SSIM needs σx² and σy² only
+    /// as their sum, so one plane serves both.
+    static let planes = 4
 
     /// Image width and height in pixels.
     let width: Int
@@ -25,9 +28,13 @@ final class SSIMKernel {
     let c2: Double
 
     private let weights: UnsafeMutablePointer<Double>
-    private let rowX: UnsafeMutablePointer<Double>
-    private let rowY: UnsafeMutablePointer<Double>
-    /// 11 ring rows, each holding 5 planes (μx, μy, E[x²], E[y²], E[xy]) of `blockWidth` values.
+    /// x, y, x² + y², xy of the input row being filtered (4 × (blockWidth + 11)).
+    private let products: UnsafeMutablePointer<Double>
+    /// The 4 vertically filtered moments of the current map row (4 × blockWidth).
+    private let moments: UnsafeMutablePointer<Double>
+    /// SSIM of each column of the current map row (blockWidth).
+    private let ssimRow: UnsafeMutablePointer<Double>
+    /// 11 ring rows, each holding the 4 moment planes of `blockWidth` values.
     private let ring: UnsafeMutablePointer<Double>
     private let ringRows: UnsafeMutablePointer<UnsafeMutablePointer<Double>>
 
@@ -52,21 +59,24 @@ final class SSIMKernel {
         let taps = GaussianWindow.taps
         weights = .allocate(capacity: taps)
         weights.initialize(from: GaussianWindow.weights, count: taps)
-        let rowLength = Self.blockWidth + taps
-        rowX = .allocate(capacity: rowLength)
-        rowX.initialize(repeating: 0, count: rowLength)
-        rowY = .allocate(capacity: rowLength)
-        rowY.initialize(repeating: 0, count: rowLength)
-        ring = .allocate(capacity: taps * 5 * Self.blockWidth)
-        ring.initialize(repeating: 0, count: taps * 5 * Self.blockWidth)
+        let rowLength = Self.planes * (Self.blockWidth + taps)
+        products = .allocate(capacity: rowLength)
+        products.initialize(repeating: 0, count: rowLength)
+        moments = .allocate(capacity: Self.planes * Self.blockWidth)
+        moments.initialize(repeating: 0, count: Self.planes * Self.blockWidth)
+        ssimRow = .allocate(capacity: Self.blockWidth)
+        ssimRow.initialize(repeating: 0, count: Self.blockWidth)
+        ring = .allocate(capacity: taps * Self.planes * Self.blockWidth)
+        ring.initialize(repeating: 0, count: taps * Self.planes * Self.blockWidth)
         ringRows = .allocate(capacity: taps)
         ringRows.initialize(repeating: ring, count: taps)
     }
 
     deinit {
         weights.deallocate()
-        rowX.deallocate()
-        rowY.deallocate()
+        products.deallocate()
+        moments.deallocate()
+        ssimRow.deallocate()
         ring.deallocate()
         ringRows.deallocate()
     }
@@ -96,7 +106,7 @@ final class SSIMKernel {
         let taps = GaussianWindow.taps
         let blockWidth = columns.count
         let planeStride = Self.blockWidth
-        let rowStride = 5 * planeStride
+        let rowStride = Self.planes * planeStride
         for y in rows.lowerBound ..< rows.upperBound + taps - 1 {
             // Horizontal pass of input row y into ring slot y % 11.
             let slot = ring + (y % taps) * rowStride
@@ -128,45 +138,39 @@ final class SSIMKernel {
         maxError = max(maxError, Int(worst))
     }
 
-    /// The 11-tap horizontal filter of x, y, x², y², xy for `count` map columns
+    /// The 11-tap horizontal filter of x, y, x² + y², xy for `count` map columns
     /// starting at the given input samples (which must have `count + 10` readable samples).
     @inline(__always)
     private func horizontal(reference: UnsafePointer<UInt16>, test: UnsafePointer<UInt16>,
                             count: Int, into slot: UnsafeMutablePointer<Double>, planeStride: Int) {
-        let taps = GaussianWindow.taps
-        let inputCount = count + taps - 1
+        let inputCount = count + GaussianWindow.taps - 1
+        let inputStride = Self.blockWidth + GaussianWindow.taps
+        let px = products, py = products + inputStride
+        let psq = products + 2 * inputStride, pxy = products + 3 * inputStride
         for i in 0..<inputCount {
-            rowX[i] = Double(reference[i])
-            rowY[i] = Double(test[i])
+            let a = Double(reference[i]), b = Double(test[i])
+            px[i] = a; py[i] = b
+            psq[i] = a * a + b * b   // exact: below 2^33
+            pxy[i] = a * b
         }
-        let hx = slot, hy = slot + planeStride, hxx = slot + 2 * planeStride
-        let hyy = slot + 3 * planeStride, hxy = slot + 4 * planeStride
-        var j = 0
-        while j + 4 <= count {
-            var ax = SIMD4<Double>(), ay = SIMD4<Double>()
-            var axx = SIMD4<Double>(), ayy = SIMD4<Double>(), axy = SIMD4<Double>()
-            for k in 0..<11 {
-                let w = SIMD4<Double>(repeating: weights[k])
-                let vx = load4(rowX + j + k), vy = load4(rowY + j + k)
-                let wx = w * vx, wy = w * vy
-                ax += wx; ay += wy
-                axx += wx * vx; ayy += wy * vy; axy += wx * vy
-            }
-            store4(ax, hx + j); store4(ay, hy + j)
-            store4(axx, hxx + j); store4(ayy, hyy + j); store4(axy, hxy + j)
-            j += 4
+        for p in 0..<Self.planes {
+            filter(products + p * inputStride, into: slot + p * planeStride, count: count)
         }
-        while j < count {
-            var ax = 0.0, ay = 0.0, axx = 0.0, ayy = 0.0, axy = 0.0
-            for k in 0..<11 {
-                let w = weights[k]
-                let vx = rowX[j + k], vy = rowY[j + k]
-                let wx = w * vx, wy = w * vy
-                ax += wx; ay += wy
-                axx += wx * vx; ayy += wy * vy; axy += wx * vy
-            }
-            hx[j] = ax; hy[j] = ay; hxx[j] = axx; hyy[j] = ayy; hxy[j] = axy
-            j += 1
+    }
+
+    /// out[j] = Σₖ w[k]·s[j+k], k = 0…10, with the window's symmetry (w[k] = w[10−k]).
+    @inline(__always)
+    private func filter(_ s: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count: Int) {
+        let w0 = weights[0], w1 = weights[1], w2 = weights[2], w3 = weights[3], w4 = weights[4], w5 = weights[5]
+        for j in 0..<count {
+            let t = s + j
+            var v = w5 * t[5]
+            v += w4 * (t[4] + t[6])
+            v += w3 * (t[3] + t[7])
+            v += w2 * (t[2] + t[8])
+            v += w1 * (t[1] + t[9])
+            v += w0 * (t[0] + t[10])
+            out[j] = v
         }
     }
 
@@ -174,6 +178,36 @@ final class SSIMKernel {
     /// of `count` columns; adds each 64-column run into its tile of `tileRow`.
     @inline(__always)
     private func vertical(count: Int, planeStride: Int, firstColumn: Int, tileRow: UnsafeMutablePointer<Double>) {
+        let w0 = weights[0], w1 = weights[1], w2 = weights[2], w3 = weights[3], w4 = weights[4], w5 = weights[5]
+        for p in 0..<Self.planes {
+            let offset = p * planeStride
+            let r0 = ringRows[0] + offset, r1 = ringRows[1] + offset, r2 = ringRows[2] + offset
+            let r3 = ringRows[3] + offset, r4 = ringRows[4] + offset, r5 = ringRows[5] + offset
+            let r6 = ringRows[6] + offset, r7 = ringRows[7] + offset, r8 = ringRows[8] + offset
+            let r9 = ringRows[9] + offset, r10 = ringRows[10] + offset
+            let out = moments + offset
+            for j in 0..<count {
+                var v = w5 * r5[j]
+                v += w4 * (r4[j] + r6[j])
+                v += w3 * (r3[j] + r7[j])
+                v += w2 * (r2[j] + r8[j])
+                v += w1 * (r1[j] + r9[j])
+                v += w0 * (r0[j] + r10[j])
+                out[j] = v
+            }
+        }
+        let mxp = moments, myp = moments + planeStride
+        let ssqp = moments + 2 * planeStride, sxyp = moments + 3 * planeStride
+        let c1 = self.c1, c2 = self.c2
+        for j in 0..<count {
+            let mx = mxp[j], my = myp[j]
+            let mx2 = mx * mx, my2 = my * my, mxy = mx * my
+            let squares = mx2 + my2
+            // σx² + σy² = E[x² + y²] − (μx² + μy²); written so that identical frames
+            // give exactly the same numerator and denominator (SSIM exactly 1).
+            let variances = ssqp[j] - squares, covariance = sxyp[j] - mxy
+            ssimRow[j] = ((2 * mxy + c1) * (2 * covariance + c2)) / ((squares + c1) * (variances + c2))
+        }
         let tile = QualityMetrics.tileSize
         var start = 0
         while start < count {
@@ -182,69 +216,17 @@ final class SSIMKernel {
             var sum4 = SIMD4<Double>()
             var j = start
             while j + 4 <= end {
-                sum4 += ssim4(at: j, planeStride: planeStride)
+                sum4 += UnsafeRawPointer(ssimRow + j).loadUnaligned(as: SIMD4<Double>.self)
                 j += 4
             }
             var sum = sum4.sum()
             while j < end {
-                sum += ssim1(at: j, planeStride: planeStride)
+                sum += ssimRow[j]
                 j += 1
             }
             tileRow[column / tile] += sum
             start = end
         }
     }
-
-    @inline(__always)
-    private func ssim4(at j: Int, planeStride: Int) -> SIMD4<Double> {
-        var mx = SIMD4<Double>(), my = SIMD4<Double>()
-        var sxx = SIMD4<Double>(), syy = SIMD4<Double>(), sxy = SIMD4<Double>()
-        for k in 0..<11 {
-            let w = SIMD4<Double>(repeating: weights[k])
-            let r = ringRows[k] + j
-            mx += w * load4(r)
-            my += w * load4(r + planeStride)
-            sxx += w * load4(r + 2 * planeStride)
-            syy += w * load4(r + 3 * planeStride)
-            sxy += w * load4(r + 4 * planeStride)
-        }
-        let mx2 = mx * mx, my2 = my * my, mxy = mx * my
-        let vx = sxx - mx2, vy = syy - my2, vxy = sxy - mxy
-        let c1v = SIMD4<Double>(repeating: c1), c2v = SIMD4<Double>(repeating: c2)
-        let numerator = (2 * mxy + c1v) * (2 * vxy + c2v)
-        let denominator = (mx2 + my2 + c1v) * (vx + vy + c2v)
-        return numerator / denominator
-    }
-
-    @inline(__always)
-    private func ssim1(at j: Int, planeStride: Int) -> Double {
-        var mx = 0.0, my = 0.0, sxx = 0.0, syy = 0.0, sxy = 0.0
-        for k in 0..<11 {
-            let w = weights[k]
-            let r = ringRows[k] + j
-            mx += w * r[0]
-            my += w * r[planeStride]
-            sxx += w * r[2 * planeStride]
-            syy += w * r[3 * planeStride]
-            sxy += w * r[4 * planeStride]
-        }
-        let mx2 = mx * mx, my2 = my * my, mxy = mx * my
-        let vx = sxx - mx2, vy = syy - my2, vxy = sxy - mxy
-        return ((2 * mxy + c1) * (2 * vxy + c2)) / ((mx2 + my2 + c1) * (vx + vy + c2))
-    }
 }
 
-@inline(__always)
-private func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
-}
-
-@inline(__always)
-private func load4(_ p: UnsafeMutablePointer<Double>) -> SIMD4<Double> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
-}
-
-@inline(__always)
-private func store4(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
-}
