@@ -30,7 +30,6 @@
 
 struct rp_ojph_result {
     std::vector<uint8_t> bytes;
-    std::vector<uint16_t> samples;
     uint32_t width = 0, height = 0, components = 0, bit_depth = 0;
     int32_t reversible = 0;
     std::string message;
@@ -332,7 +331,8 @@ void check_main_header(const uint8_t *data, size_t size) {
     }
 }
 
-void decode(const uint8_t *data, size_t size, uint32_t max_side, uint64_t max_samples, rp_ojph_result *result) {
+void decode(const uint8_t *data, size_t size, uint32_t max_side, uint64_t max_samples, uint16_t *out,
+            size_t out_count, rp_ojph_result *result) {
     if (data == nullptr) throw shim_error{RP_OJPH_MALFORMED, "no data"};
     check_main_header(data, size);
     ojph::mem_infile file;
@@ -381,14 +381,17 @@ void decode(const uint8_t *data, size_t size, uint32_t max_side, uint64_t max_sa
     result->components = nc;
     result->bit_depth = depth;
     result->reversible = cs.access_cod().is_reversible() ? 1 : 0;
+    const size_t plane = size_t(width) * height;
+    if (out == nullptr) return;  // header only: the caller sizes its buffer
+    if (out_count != plane * nc)
+        throw shim_error{RP_OJPH_FAILURE, "output buffer holds " + std::to_string(out_count) + " samples, the image " +
+                                              std::to_string(plane * nc)};
 
     cs.create();
     // OpenJPH reads every tile in create() and only reports a short file as
     // information, decoding the missing data as zero; a cut file is an error here.
     if (tls_messages.find("terminated early") != std::string::npos)
         throw shim_error{RP_OJPH_MALFORMED, "the codestream is truncated"};
-    const size_t plane = size_t(width) * height;
-    result->samples.assign(plane * nc, 0);
     const ojph::si32 maxv = ojph::si32((1u << depth) - 1);
     std::vector<uint32_t> row(nc, 0);
     const size_t total_rows = size_t(height) * nc;
@@ -399,7 +402,7 @@ void decode(const uint8_t *data, size_t size, uint32_t max_side, uint64_t max_sa
             throw shim_error{RP_OJPH_MALFORMED, "decoder returned an unexpected line"};
         if (line->size < width)
             throw shim_error{RP_OJPH_MALFORMED, "decoder returned a short line"};
-        uint16_t *dst = result->samples.data() + comp * plane + size_t(row[comp]) * width;
+        uint16_t *dst = out + comp * plane + size_t(row[comp]) * width;
         const ojph::si32 *src = line->i32;
         for (uint32_t x = 0; x < width; ++x) {
             ojph::si32 v = src[x];
@@ -440,7 +443,6 @@ rp_ojph_status guarded(rp_ojph_result **out, rp_ojph_status library_error, Body 
     }
     if (status != RP_OJPH_OK) {
         result->bytes.clear();
-        result->samples.clear();
     }
     try {
         finish_message(result, extra);
@@ -463,19 +465,15 @@ rp_ojph_status rp_ojph_encode(const uint16_t *samples, size_t sample_count, cons
 }
 
 rp_ojph_status rp_ojph_decode(const uint8_t *data, size_t size, uint32_t max_side, uint64_t max_samples,
-                              rp_ojph_result **out) {
-    return guarded(out, RP_OJPH_MALFORMED,
-                   [&](rp_ojph_result *result) { decode(data, size, max_side, max_samples, result); });
+                              uint16_t *samples, size_t sample_count, rp_ojph_result **out) {
+    return guarded(out, RP_OJPH_MALFORMED, [&](rp_ojph_result *result) {
+        decode(data, size, max_side, max_samples, samples, sample_count, result);
+    });
 }
 
 const uint8_t *rp_ojph_result_bytes(const rp_ojph_result *result, size_t *count) {
     if (count) *count = result ? result->bytes.size() : 0;
     return (result && !result->bytes.empty()) ? result->bytes.data() : nullptr;
-}
-
-const uint16_t *rp_ojph_result_samples(const rp_ojph_result *result, size_t *count) {
-    if (count) *count = result ? result->samples.size() : 0;
-    return (result && !result->samples.empty()) ? result->samples.data() : nullptr;
 }
 
 void rp_ojph_result_geometry(const rp_ojph_result *result, uint32_t *width, uint32_t *height, uint32_t *components,

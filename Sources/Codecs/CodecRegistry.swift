@@ -5,18 +5,18 @@ public enum CodecRegistry {
     /// The codec for `id`.
     /// - Parameter threads: Worker threads inside the codec's library per encode or
     ///   decode; nil = the active processor count. Set it to 1 when frames run in
-    ///   parallel so the cores are not oversubscribed.
-    /// - Throws: `CodecError(.unsupportedInput)` when `id` is not available in this build.
+    ///   parallel so the cores are not oversubscribed. OpenJPH (HTJ2K) and the TIFF
+    ///   codec always work on one thread.
+    /// - Throws: `CodecError(.unsupportedInput)` when `id` is not available in this
+    ///   build (every `CodecID` is, today; the error keeps callers ready for builds
+    ///   without a library).
     public static func codec(_ id: CodecID, threads: Int? = nil) throws -> any Codec {
+        let threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         switch id {
-        case .j2k:
-            return JPEG2000Codec(threads: threads)
-        case .htj2k:
-            return HTJ2KCodec()   // OpenJPH is single-threaded; `threads` does not apply.
-        case .jxl, .tiff:
-            // Added here as their codecs join the build.
-            throw CodecError(.unsupportedInput, codec: id, operation: "select codec",
-                             detail: "the \(id.rawValue) codec is not available in this build")
+        case .j2k: return JPEG2000Codec(threads: threads)
+        case .htj2k: return HTJ2KCodec()
+        case .jxl: return JPEGXLCodec(threads: threads)
+        case .tiff: return TIFFCodec()
         }
     }
 

@@ -22,9 +22,13 @@ public struct HTJ2KCodec: Codec {
         self.decompositions = decompositions
     }
 
+    /// `.htj2k`.
     public var id: CodecID { .htj2k }
+    /// `jph` (ISO/IEC 15444-15 Annex D file format).
     public var fileExtension: String { "jph" }
+    /// `"OpenJPH 0.9.0"`: the version of the headers compiled against.
     public var libraryVersion: String { "OpenJPH \(OpenJPH.version)" }
+    /// True: the irreversible 9/7 path.
     public var supportsLossy: Bool { true }
     /// Quality 1 (step 2^-1) to 20 (step 2^-20, finer than one code value of a
     /// 16-bit frame).
@@ -39,13 +43,9 @@ public struct HTJ2KCodec: Codec {
 
     /// Encodes `pixels` to a raw HTJ2K codestream (J2C).
     /// - Throws: `CodecError(.unsupportedInput)` when a sample exceeds the
-    ///   declared depth or the library refuses the frame.
+    ///   declared depth (checked by the shim in the same pass that feeds the
+    ///   encoder) or the library refuses the frame.
     public func encode(_ pixels: PixelBuffer, mode: CodecMode) throws -> Data {
-        do {
-            try pixels.validateSampleRange()
-        } catch {
-            throw CodecError(.unsupportedInput, codec: id, operation: "encode", detail: error.description)
-        }
         let settings: OpenJPH.EncodeSettings
         switch mode {
         case .lossless:

@@ -9,6 +9,7 @@ let benchmarks: [String: () throws -> Void] = [
     "dpx": DPXBench.run,
     "tiff": tiffBenchmark,
     "metrics": MetricsBench.run,
+    "jxl": JPEGXLBenchmark.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())

@@ -89,6 +89,44 @@ struct HTJ2KCodecTests {
         frame.samples[5] = 1024
         let error = try #require(throws: CodecError.self) { try codec.encode(frame, mode: .lossless) }
         #expect(error.kind == .unsupportedInput && error.codec == .htj2k)
+        #expect(error.detail.contains("1024") && error.detail.contains("10 bits"), "\(error.detail)")
+    }
+
+    /// The shim collects OpenJPH's messages per thread: a cut stream's "terminated
+    /// early" on one thread must not fail a good decode on another.
+    @Test("concurrent decodes keep their own results and messages")
+    func concurrentCalls() async throws {
+        let frames = try (0..<6).map { try HTJ2KFixtures.frame(width: 90, height: 50, channels: 3, bitDepth: 12, seed: UInt64($0)) }
+        let htj2k = codec
+        let payloads = try frames.map { try htj2k.encode($0, mode: .lossless) }
+        let outcomes = await withTaskGroup(of: (Int, Bool, String).self) { group in
+            for i in 0..<24 {
+                group.addTask {
+                    let k = i % frames.count
+                    if i % 2 == 0 {
+                        let decoded = try? htj2k.decode(payloads[k]).pixels
+                        return (i, decoded == frames[k], "")
+                    }
+                    // Odd tasks decode a cut stream: OpenJPH reports it on this thread.
+                    do {
+                        _ = try htj2k.decode(payloads[k].prefix(payloads[k].count / 2))
+                        return (i, false, "")
+                    } catch let error as CodecError {
+                        return (i, error.kind == .malformedData, error.detail)
+                    } catch {
+                        return (i, false, "\(error)")
+                    }
+                }
+            }
+            var all: [(Int, Bool, String)] = []
+            for await outcome in group { all.append(outcome) }
+            return all
+        }
+        #expect(outcomes.count == 24)
+        for (i, ok, detail) in outcomes {
+            #expect(ok, "task \(i): \(detail)")
+            if i % 2 == 1 { #expect(!detail.isEmpty) }
+        }
     }
 
     @Test("identity: id, extension, library version")

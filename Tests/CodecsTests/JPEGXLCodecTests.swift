@@ -164,6 +164,14 @@ struct JPEGXLCodecTests {
         #expect(error?.kind == .malformedData)
     }
 
+    @Test("a sample above the declared depth is refused, not clamped")
+    func sampleAboveDepth() throws {
+        var frame = JPEGXLTestFrames.structured(width: 16, height: 16, channels: 3, bitDepth: 10)
+        frame[3, 4, 1] = 1024
+        let error = #expect(throws: CodecError.self) { try codec.encode(frame, mode: .lossless) }
+        #expect(error?.kind == .unsupportedInput)
+    }
+
     @Test("wrap refuses what is not a codestream")
     func wrapRefusesForeign() {
         #expect(throws: CodecError.self) { try codec.wrap(payload: Data("hello".utf8), seal: nil) }

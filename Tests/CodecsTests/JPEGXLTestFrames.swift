@@ -37,8 +37,8 @@ enum JPEGXLTestFrames {
     }
 
     /// A corpus frame decoded by ffmpeg to planar code values (`gbrp10le`,
-    /// `gbrp12le`, `gbrp16le` or `gray16le`); channel order is ffmpeg's (G, B, R),
-    /// which is fine for round trips and interop comparisons.
+    /// `gbrp12le`, `gbrp16le` or `gray16le`), planes reordered from ffmpeg's
+    /// G, B, R to R, G, B.
     static func corpus(_ path: String, pixelFormat: String, bitDepth: Int) throws -> PixelBuffer {
         let probe = try ExternalTool.run([
             "ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
@@ -51,7 +51,11 @@ enum JPEGXLTestFrames {
             "ffmpeg", "-v", "error", "-i", Corpus.url(path).path, "-f", "rawvideo", "-pix_fmt", pixelFormat, "-",
         ])
         let channels = pixelFormat.hasPrefix("gray") ? 1 : 3
-        let samples = raw.withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }
+        var samples = raw.withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }
+        if channels == 3 {
+            let n = samples.count / 3
+            samples = Array(samples[2 * n ..< 3 * n] + samples[0 ..< n] + samples[n ..< 2 * n])
+        }
         return try PixelBuffer(width: dims[0], height: dims[1], channels: channels, bitDepth: bitDepth, samples: samples)
     }
 }

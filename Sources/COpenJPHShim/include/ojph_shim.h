@@ -46,7 +46,7 @@ typedef struct {
     uint32_t block_height;
 } rp_ojph_encode_params;
 
-/// Result of a call: encoded bytes or decoded samples, plus the library's
+/// Result of a call: encoded bytes or a decode's geometry, plus the library's
 /// messages. Always freed with `rp_ojph_result_free`.
 typedef struct rp_ojph_result rp_ojph_result;
 
@@ -59,19 +59,20 @@ rp_ojph_status rp_ojph_encode(const uint16_t *samples, size_t sample_count,
                               rp_ojph_result **out);
 
 /// Decodes a raw codestream into planar samples at the codestream's bit depth
-/// (lossy values clamped to 0...2^depth-1). The header is read and checked
-/// against the limits before anything large is allocated: each side at most
-/// `max_side`, components 1...4, unsigned, no subsampling, depth 1...16,
-/// `width * height * components` at most `max_samples`.
+/// (lossy values clamped to 0...2^depth-1), in two calls. The main header is
+/// checked first (against what OpenJPH 0.9 handles, and the limits: each side
+/// at most `max_side`, components 1...4, unsigned, no subsampling, one depth of
+/// 1...16, `width * height * components` at most `max_samples`).
+/// With `samples` NULL only the header is read: the result's geometry tells the
+/// caller what to allocate. With a buffer of exactly `width * height *
+/// components` values, the image is decoded into it (plane after plane).
 rp_ojph_status rp_ojph_decode(const uint8_t *data, size_t size,
                               uint32_t max_side, uint64_t max_samples,
+                              uint16_t *samples, size_t sample_count,
                               rp_ojph_result **out);
 
 /// The codestream bytes of a successful encode (NULL, 0 otherwise).
 const uint8_t *rp_ojph_result_bytes(const rp_ojph_result *result, size_t *count);
-
-/// The planar samples of a successful decode (NULL, 0 otherwise).
-const uint16_t *rp_ojph_result_samples(const rp_ojph_result *result, size_t *count);
 
 /// Geometry of a decode: width, height, components, bit depth, and whether the
 /// codestream is reversible (lossless-capable 5/3).

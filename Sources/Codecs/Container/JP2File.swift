@@ -226,6 +226,6 @@ public enum JP2File {
         JP2Header(brand: brand, width: siz.width, height: siz.height, channels: siz.components.count,
                   bitDepth: siz.components.map(\.bitDepth).max() ?? 0,
                   isSigned: siz.components.contains { $0.signed },
-                  subsampling: siz.components.map { (dx: $0.dx, dy: $0.dy) })
+                  subsampling: siz.components.map { JP2Header.Subsampling(dx: $0.dx, dy: $0.dy) })
     }
 }

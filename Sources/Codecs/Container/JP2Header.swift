@@ -6,8 +6,9 @@ import Foundation
 public struct JP2Header: Sendable, Equatable {
     /// The file's brand; nil for a bare codestream.
     public var brand: JP2File.Brand?
-    /// Image width and height in pixels (SIZ: Xsiz − XOsiz, Ysiz − YOsiz).
+    /// Image width in pixels (SIZ: Xsiz − XOsiz).
     public var width: Int
+    /// Image height in pixels (SIZ: Ysiz − YOsiz).
     public var height: Int
     /// Number of components.
     public var channels: Int
@@ -23,11 +24,20 @@ public struct JP2Header: Sendable, Equatable {
     public var opacityChannel: Int?
     /// Per component, its horizontal and vertical subsampling (SIZ XRsiz, YRsiz);
     /// all 1 in what Reelpack writes.
-    public var subsampling: [(dx: Int, dy: Int)]
+    public var subsampling: [Subsampling]
 
+    /// A component's sampling distance on the reference grid (1, 1 = full resolution).
+    public struct Subsampling: Sendable, Hashable {
+        /// Horizontal and vertical sampling distance (SIZ XRsiz, YRsiz).
+        public var dx: Int, dy: Int
+        /// A component sampled every `dx` columns and `dy` rows.
+        public init(dx: Int, dy: Int) { self.dx = dx; self.dy = dy }
+    }
+
+    /// A header with every field given.
     public init(brand: JP2File.Brand?, width: Int, height: Int, channels: Int, bitDepth: Int,
                 isSigned: Bool = false, enumeratedColourSpace: Int? = nil, opacityChannel: Int? = nil,
-                subsampling: [(dx: Int, dy: Int)] = []) {
+                subsampling: [Subsampling] = []) {
         self.brand = brand
         self.width = width
         self.height = height
@@ -37,13 +47,6 @@ public struct JP2Header: Sendable, Equatable {
         self.enumeratedColourSpace = enumeratedColourSpace
         self.opacityChannel = opacityChannel
         self.subsampling = subsampling
-    }
-
-    public static func == (a: JP2Header, b: JP2Header) -> Bool {
-        a.brand == b.brand && a.width == b.width && a.height == b.height && a.channels == b.channels
-            && a.bitDepth == b.bitDepth && a.isSigned == b.isSigned
-            && a.enumeratedColourSpace == b.enumeratedColourSpace && a.opacityChannel == b.opacityChannel
-            && a.subsampling.elementsEqual(b.subsampling) { $0.dx == $1.dx && $0.dy == $1.dy }
     }
 }
 

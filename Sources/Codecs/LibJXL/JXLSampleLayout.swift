@@ -29,7 +29,7 @@ enum JXLSampleLayout {
     }
 
     /// Planar code values → libjxl's interleaved 0…65535 samples.
-    /// Samples above the declared depth are clamped to its maximum.
+    /// Samples above the declared depth (which callers reject first) are clamped.
     static func interleave(_ pixels: PixelBuffer) -> JXLInterleavedImage {
         let channels = pixels.channels
         let n = pixels.planeSize

@@ -206,6 +206,8 @@ final class JXLDecoder {
                 throw malformed("input rejected")
             }
             JxlDecoderCloseInput(decoder)
+            // libjxl holds `base` until released; it is valid only inside this closure.
+            defer { _ = JxlDecoderReleaseInput(decoder) }
             var image: JXLInterleavedImage?
             var format = JxlPixelFormat(num_channels: 1, data_type: JXL_TYPE_UINT16, endianness: JXL_NATIVE_ENDIAN, align: 0)
             // Every iteration consumes input or produces an event; the step cap

@@ -73,27 +73,33 @@ enum OpenJPH {
     ///   layers, more than 4 components, larger than the limits),
     ///   `.libraryFailure` for anything else.
     static func decode(_ codestream: Data) throws -> Decoded {
-        let result = OpenJPHResult()
-        let status = codestream.withUnsafeBytes { raw in
-            rp_ojph_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count,
-                           UInt32(PixelBuffer.maxDimension), UInt64(PixelBuffer.maxSampleCount), &result.handle)
-        }
-        try result.check(status, operation: "decode")
-        var width: UInt32 = 0, height: UInt32 = 0, components: UInt32 = 0, depth: UInt32 = 0
-        var reversible: Int32 = 0
-        rp_ojph_result_geometry(result.handle, &width, &height, &components, &depth, &reversible)
-        var count = 0
-        guard let samples = rp_ojph_result_samples(result.handle, &count),
-              count == Int(width) * Int(height) * Int(components)
-        else {
-            throw CodecError(.libraryFailure, codec: .htj2k, operation: "decode", detail: "the decoder returned no samples")
-        }
-        do {
-            let pixels = try PixelBuffer(width: Int(width), height: Int(height), channels: Int(components),
-                                         bitDepth: Int(depth), samples: Array(UnsafeBufferPointer(start: samples, count: count)))
-            return Decoded(pixels: pixels, reversible: reversible != 0)
-        } catch {
-            throw CodecError(.unsupportedInput, codec: .htj2k, operation: "decode", detail: error.description)
+        try codestream.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws -> Decoded in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            let maxSide = UInt32(PixelBuffer.maxDimension), maxSamples = UInt64(PixelBuffer.maxSampleCount)
+            // First the header alone: it is checked, and says how much to allocate.
+            let header = OpenJPHResult()
+            try header.check(rp_ojph_decode(bytes.baseAddress, bytes.count, maxSide, maxSamples, nil, 0, &header.handle),
+                             operation: "decode")
+            var width: UInt32 = 0, height: UInt32 = 0, components: UInt32 = 0, depth: UInt32 = 0
+            var reversible: Int32 = 0
+            rp_ojph_result_geometry(header.handle, &width, &height, &components, &depth, &reversible)
+            let count = Int(width) * Int(height) * Int(components)
+            // Then the image, straight into the array the frame will own.
+            let result = OpenJPHResult()
+            var status = RP_OJPH_FAILURE
+            let samples = [UInt16](unsafeUninitializedCapacity: count) { buffer, initialized in
+                status = rp_ojph_decode(bytes.baseAddress, bytes.count, maxSide, maxSamples,
+                                        buffer.baseAddress, count, &result.handle)
+                initialized = status == RP_OJPH_OK ? count : 0
+            }
+            try result.check(status, operation: "decode")
+            do {
+                let pixels = try PixelBuffer(width: Int(width), height: Int(height), channels: Int(components),
+                                             bitDepth: Int(depth), samples: samples)
+                return Decoded(pixels: pixels, reversible: reversible != 0)
+            } catch {
+                throw CodecError(.unsupportedInput, codec: .htj2k, operation: "decode", detail: "\(error)")
+            }
         }
     }
 }
