@@ -1,3 +1,5 @@
+import Foundation
+import Formats
 import ImageCore
 
 /// Synthetic film frames for tests: small, deterministic, and with known properties
@@ -29,5 +31,27 @@ public enum SyntheticFrames {
         var sum = 0
         for i in range { sum += Int(frame.samples[i]) }
         return Double(sum) / Double(max(range.count, 1))
+    }
+
+    /// Writes frames `0 ..< count` of a synthetic reel as a DPX sequence
+    /// `folder/NAME_NNNNNNN.dpx` numbered from `start`, with the header fields
+    /// `reelpack synth` writes, and returns the files in order.
+    /// - Throws: `FilmSynthesizerError`, `FormatError`, or a file-system error.
+    @discardableResult
+    public static func writeDPXSequence(_ kind: FilmSynthesizer.Kind = .grain, count: Int, to folder: URL,
+                                        start: Int = 86400, name: String = "reel", width: Int = 160,
+                                        height: Int = 90, bitDepth: Int = 10, seed: UInt64 = 1,
+                                        grainSigma: Double? = nil) throws -> [URL] {
+        let synth = try FilmSynthesizer(width: width, height: height, bitDepth: bitDepth, kind: kind,
+                                        seed: seed, grainSigma: grainSigma)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return try (0..<count).map { index in
+            let fileName = String(format: "%@_%07d.dpx", name, start + index)
+            let url = folder.appendingPathComponent(fileName)
+            let metadata = synth.metadata(frameNumber: start + index, position: index + 1, length: count,
+                                          fileName: fileName)
+            try DPXWriter.write(synth.frame(index), metadata: metadata).write(to: url)
+            return url
+        }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `reelpack`: adaptive compression of scanned film frames (see DESIGN.md §5).
 @main
@@ -23,4 +24,23 @@ struct Reelpack: AsyncParsableCommand {
             CompressCommand.self,
         ]
     )
+
+    /// Runs the command line, turning usage errors into exit code 2 (DESIGN.md §5)
+    /// rather than ArgumentParser's 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

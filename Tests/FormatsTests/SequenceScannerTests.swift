@@ -1,29 +1,14 @@
 import Foundation
 import Formats
+import ImageCore
 import TestSupport
 import Testing
 
-/// A DPX file holding only a header with the given geometry (scans read nothing else).
-private func writeDPXHeader(_ url: URL, width: Int = 64, height: Int = 32, bitDepth: Int = 10,
-                            descriptor: UInt8 = 50, bigEndian: Bool = true) throws {
-    var bytes = [UInt8](repeating: 0, count: 2048)
-    func put32(_ value: Int, at offset: Int) {
-        let v = UInt32(value)
-        let be = [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)]
-        for i in 0..<4 { bytes[offset + i] = bigEndian ? be[i] : be[3 - i] }
-    }
-    func put16(_ value: Int, at offset: Int) {
-        let be = [UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
-        for i in 0..<2 { bytes[offset + i] = bigEndian ? be[i] : be[1 - i] }
-    }
-    bytes.replaceSubrange(0..<4, with: Array((bigEndian ? "SDPX" : "XPDS").utf8))
-    put32(2048, at: 4)
-    put16(1, at: 770)
-    put32(width, at: 772)
-    put32(height, at: 776)
-    bytes[800] = descriptor
-    bytes[803] = UInt8(bitDepth)
-    try Data(bytes).write(to: url)
+/// A small DPX frame with the given geometry, written by `DPXWriter`.
+private func writeDPXHeader(_ url: URL, width: Int = 16, height: Int = 8, bitDepth: Int = 10,
+                            channels: Int = 3, bigEndian: Bool = true) throws {
+    let pixels = try PixelBuffer(width: width, height: height, channels: channels, bitDepth: bitDepth)
+    try DPXWriter.write(pixels, options: DPXWriteOptions(byteOrder: bigEndian ? .big : .little)).write(to: url)
 }
 
 /// A temporary folder holding header-only DPX frames with the given names.
@@ -46,7 +31,7 @@ private func folder(with names: [String], _ body: (TemporaryDirectory) throws ->
             #expect(scan.frames.compactMap(\.frameNumber) == Array(86398...86402))
             #expect(sequence.firstFrame == 86398 && sequence.lastFrame == 86402)
             #expect(sequence.frames.first?.stem == "reel_0086398")
-            #expect(sequence.geometries == [GeometryCount(geometry: FrameGeometry(width: 64, height: 32, bitDepth: 10, channels: 3),
+            #expect(sequence.geometries == [GeometryCount(geometry: FrameGeometry(width: 16, height: 8, bitDepth: 10, channels: 3),
                                                           frameCount: 5, frameNumbers: Array(86398...86402))])
             #expect(scan.warnings.isEmpty, "\(scan.warnings)")
             #expect(scan.ignoredCount == 0 && scan.singles.isEmpty)
@@ -85,18 +70,18 @@ private func folder(with names: [String], _ body: (TemporaryDirectory) throws ->
     @Test func mixedGeometriesAreReportedNotSkipped() throws {
         let dir = try TemporaryDirectory("sequence-scan")
         defer { dir.remove() }
-        for n in 1...4 { try writeDPXHeader(dir.file("reel_\(String(format: "%04d", n)).dpx"), width: 2048, height: 1080) }
-        try writeDPXHeader(dir.file("reel_0005.dpx"), width: 1920, height: 1080)
-        try writeDPXHeader(dir.file("reel_0006.dpx"), width: 2048, height: 1080, bitDepth: 12)
+        for n in 1...4 { try writeDPXHeader(dir.file("reel_\(String(format: "%04d", n)).dpx"), width: 64, height: 32) }
+        try writeDPXHeader(dir.file("reel_0005.dpx"), width: 60, height: 32)
+        try writeDPXHeader(dir.file("reel_0006.dpx"), width: 64, height: 32, bitDepth: 12)
         let scan = try SequenceScanner.scan(dir.url)
         let sequence = try #require(scan.sequences.first)
         #expect(sequence.frames.count == 6)
         #expect(sequence.hasMixedGeometry && scan.hasMixedGeometry)
         #expect(sequence.geometries.map(\.frameCount) == [4, 1, 1])
-        #expect(sequence.geometries[1].geometry == FrameGeometry(width: 1920, height: 1080, bitDepth: 10, channels: 3))
+        #expect(sequence.geometries[1].geometry == FrameGeometry(width: 60, height: 32, bitDepth: 10, channels: 3))
         #expect(sequence.geometries[1].frameNumbers == [5])
         let warning = try #require(scan.warnings.first { $0.contains("differ in geometry") })
-        #expect(warning.contains("1920×1080") && warning.contains("12-bit") && warning.contains("4 frames"))
+        #expect(warning.contains("60×32") && warning.contains("12-bit") && warning.contains("4 frames"))
     }
 
     @Test func unpaddedNumbersSortNumerically() throws {
@@ -196,7 +181,7 @@ private func folder(with names: [String], _ body: (TemporaryDirectory) throws ->
             let scan = try SequenceScanner.scan(dir.url)
             let frames = try #require(scan.sequences.first).frames
             #expect(frames.count == 3, "damaged frames stay in the sequence, to fail visibly later")
-            #expect(frames[1].geometry == nil && frames[1].geometryProblem?.contains("truncated") == true)
+            #expect(frames[1].geometry == nil && frames[1].geometryProblem?.isEmpty == false)
             #expect(frames[2].geometryProblem?.contains("neither a DPX nor a TIFF") == true)
             #expect(scan.warnings.contains { $0.hasPrefix("2 headers could not be read") && $0.contains("reel_0002.dpx") })
         }
@@ -206,10 +191,32 @@ private func folder(with names: [String], _ body: (TemporaryDirectory) throws ->
     func dpxGeometryIsReadInEitherByteOrder(bigEndian: Bool) throws {
         let dir = try TemporaryDirectory("sequence-scan")
         defer { dir.remove() }
-        try writeDPXHeader(dir.file("a_01.dpx"), width: 4096, height: 3112, bitDepth: 16, descriptor: 51,
+        try writeDPXHeader(dir.file("a_01.dpx"), width: 300, height: 200, bitDepth: 16, channels: 4,
                            bigEndian: bigEndian)
-        let frame = try #require(try SequenceScanner.scan(dir.url).frames.first)
-        #expect(frame.geometry == FrameGeometry(width: 4096, height: 3112, bitDepth: 16, channels: 4))
+        try writeDPXHeader(dir.file("a_02.dpx"), width: 30, height: 20, bitDepth: 8, channels: 1,
+                           bigEndian: bigEndian)
+        let frames = try SequenceScanner.scan(dir.url).frames
+        #expect(frames.map(\.geometry) == [FrameGeometry(width: 300, height: 200, bitDepth: 16, channels: 4),
+                                           FrameGeometry(width: 30, height: 20, bitDepth: 8, channels: 1)])
+    }
+
+    /// A synthetic reel with frames removed and a frame of another size dropped in:
+    /// what a conform gone wrong looks like.
+    @Test func aDamagedSyntheticReelIsReportedFrameByFrame() throws {
+        let dir = try TemporaryDirectory("sequence-scan")
+        defer { dir.remove() }
+        let files = try SyntheticFrames.writeDPXSequence(.grain, count: 10, to: dir.url, width: 64, height: 32)
+        for index in [3, 4, 8] { try FileManager.default.removeItem(at: files[index]) }
+        try SyntheticFrames.writeDPXSequence(.bw, count: 1, to: dir.url, start: 86404, width: 96, height: 54,
+                                             bitDepth: 12)
+        let scan = try SequenceScanner.scan(dir.url)
+        let sequence = try #require(scan.sequences.first)
+        #expect(scan.sequences.count == 1)
+        #expect(sequence.frames.compactMap(\.frameNumber) == [86400, 86401, 86402, 86404, 86405, 86406, 86407, 86409])
+        #expect(sequence.missingFrames == [86403...86403, 86408...86408])
+        #expect(sequence.geometries.map(\.frameCount) == [7, 1])
+        #expect(sequence.geometries.last?.frameNumbers == [86404])
+        #expect(scan.warnings.count == 2, "\(scan.warnings)")
     }
 
     @Test func theCorpusSequenceIsOneCompleteSequence() throws {

@@ -191,4 +191,40 @@ private func largestStep(_ frame: PixelBuffer) -> Int {
         #expect(FilmSynthesizer.defaultGrainSigma(for: .grain, bitDepth: 12) == 24)
         #expect(FilmSynthesizer.defaultGrainSigma(for: .grain, bitDepth: 16) == 384)
     }
+
+    @Test(arguments: [(86400, "01:00:00:00"), (86423, "01:00:00:23"), (86424, "01:00:01:00"), (0, "00:00:00:00"),
+                      (24 * 3600 * 24 + 25, "00:00:01:01"), (24 * (3600 * 10 + 60 * 59 + 59) + 23, "10:59:59:23")])
+    func timecodeCountsFramesAt24fps(frame: Int, timecode: String) {
+        #expect(FilmSynthesizer.timecode(frameNumber: frame) == timecode)
+    }
+
+    @Test func headerFieldsDescribeTheReel() throws {
+        let ten = try FilmSynthesizer(bitDepth: 10, kind: .bw, seed: 3).metadata(frameNumber: 86401, position: 2, length: 24)
+        #expect(ten.timecode == "01:00:00:01" && ten.frameRate == 24)
+        #expect(ten.framePosition == 2 && ten.sequenceLength == 24)
+        #expect(ten.creator == "Reelpack synth" && ten.transfer == "printing density")
+        #expect(ten.project?.contains("kind bw, seed 3") == true)
+        let sixteen = try FilmSynthesizer(bitDepth: 16).metadata(frameNumber: 1, position: 1, length: 1)
+        #expect(sixteen.transfer == "linear")
+    }
+
+    /// Film grain is signal-dependent: weaker in deep shadows than at mid grey.
+    @Test func grainIsWeakerInShadowsThanAtMidGrey() throws {
+        let synth = try FilmSynthesizer(width: 640, height: 360, bitDepth: 12, kind: .grain, seed: 5)
+        let frame = synth.frame(0)
+        let black = try #require(synth.colorChart.last)    // signal 0.03: grain × 0.56
+        let card = try #require(synth.greyCard)            // signal 0.5: grain × 1
+        let shadow = RegionStats(frame, black, channel: 1).standardDeviation
+        let mid = RegionStats(frame, card, channel: 1).standardDeviation
+        #expect(abs(shadow / mid - 0.558) < 0.12, "shadow \(shadow), mid grey \(mid)")
+    }
+
+    @Test func chartPatchesAreSaturated() throws {
+        let synth = try FilmSynthesizer(width: 320, height: 180, bitDepth: 10, kind: .grain, seed: 5, grainSigma: 0)
+        let frame = synth.frame(0)
+        let red = try #require(synth.colorChart.first)
+        let mean = (0..<3).map { RegionStats(frame, red, channel: $0).mean }
+        #expect(mean[0] > 3 * mean[1] && mean[0] > 3 * mean[2], "red patch \(mean)")
+        #expect(try FilmSynthesizer(kind: .gradient).colorChart.isEmpty)
+    }
 }

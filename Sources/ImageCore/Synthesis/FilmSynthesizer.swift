@@ -118,6 +118,19 @@ public struct FilmSynthesizer: Sendable {
         return Region(x: width * 30 / 100, y: height * 74 / 100, width: max(width / 10, 2), height: max(height / 6, 2))
     }
 
+    /// The colour chart's twelve patches, screen-fixed and flat before grain, row by row:
+    /// red, green, blue, cyan, magenta, yellow; orange, purple, light skin, dark skin,
+    /// white, black. Empty for `gradient` (no chart).
+    public var colorChart: [Region] {
+        guard kind != .gradient else { return [] }
+        let patchWidth = max(width / 26, 1), patchHeight = max(height / 14, 1)
+        let chartX = width * 3 / 100, chartY = height * 76 / 100
+        return (0..<12).map { i in
+            Region(x: chartX + (i % 6) * patchWidth, y: chartY + (i / 6) * patchHeight,
+                   width: patchWidth, height: patchHeight)
+        }
+    }
+
     /// The code value of mid grey (`greyCardSignal`) at `bitDepth`, before rounding.
     public var greyCardCode: Double { codeValue(signal: Self.greyCardSignal) }
 
@@ -135,13 +148,12 @@ public struct FilmSynthesizer: Sendable {
         samples.withUnsafeMutableBufferPointer { out in
             FrameRenderer(synthesizer: self, scene: scene, frameIndex: index).render(into: out)
         }
-        // The geometry was validated in init, so this cannot fail.
-        return (try? PixelBuffer(width: width, height: height, channels: 3, bitDepth: bitDepth, samples: samples))
-            ?? Self.unreachableBuffer()
-    }
-
-    private static func unreachableBuffer() -> PixelBuffer {
-        preconditionFailure("FilmSynthesizer: geometry validated in init was refused")
+        do {
+            return try PixelBuffer(width: width, height: height, channels: 3, bitDepth: bitDepth, samples: samples)
+        } catch {
+            // init validated this geometry and the sample count matches it by construction.
+            preconditionFailure("FilmSynthesizer: a validated geometry was refused: \(error)")
+        }
     }
 }
 

@@ -7,6 +7,15 @@ struct FrameRenderer {
     let synthesizer: FilmSynthesizer
     let scene: SceneState
     let frameIndex: Int
+    /// The chart's patches (`FilmSynthesizer.colorChart`), computed once per frame.
+    private let chart: [FilmSynthesizer.Region]
+
+    init(synthesizer: FilmSynthesizer, scene: SceneState, frameIndex: Int) {
+        self.synthesizer = synthesizer
+        self.scene = scene
+        self.frameIndex = frameIndex
+        chart = synthesizer.colorChart
+    }
 
     private static let chartColors: [SceneColor] = [
         SceneColor(0.80, 0.08, 0.07), SceneColor(0.10, 0.62, 0.15), SceneColor(0.07, 0.12, 0.72),
@@ -217,16 +226,9 @@ struct FrameRenderer {
                            b: UnsafeMutableBufferPointer<Float>) {
         let s = synthesizer
         guard s.kind != .gradient else { return }
-        let patchWidth = max(s.width / 26, 1), patchHeight = max(s.height / 14, 1)
-        let chartX = s.width * 3 / 100, chartY = s.height * 76 / 100
-        if y >= chartY, y < chartY + 2 * patchHeight {
-            let rowIndex = (y - chartY) / patchHeight
-            for column in 0..<6 {
-                let color = Self.chartColors[rowIndex * 6 + column]
-                let x0 = chartX + column * patchWidth
-                for x in x0 ..< min(x0 + patchWidth, s.width) {
-                    r[x] = color.r; g[x] = color.g; b[x] = color.b
-                }
+        for (patch, color) in zip(chart, Self.chartColors) where y >= patch.y && y < patch.y + patch.height {
+            for x in patch.x ..< min(patch.x + patch.width, s.width) {
+                r[x] = color.r; g[x] = color.g; b[x] = color.b
             }
         }
         if let card = s.greyCard, y >= card.y, y < card.y + card.height {

@@ -1,10 +1,247 @@
 import ArgumentParser
+import Foundation
+import Formats
+import ImageCore
 
-/// `reelpack synth` (placeholder until implemented).
+/// `reelpack synth`: writes a synthetic film reel as a DPX sequence, the demo reel and
+/// a test source (see `FilmSynthesizer` for what each kind shows).
 struct SynthCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "synth", abstract: "Not available yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "synth",
+        abstract: "Write a synthetic film reel as a DPX sequence (demo reel, test source).",
+        discussion: """
+            Frames are made from the seed alone: the same options give the same samples on
+            every run and machine. Files are named NAME_NNNNNNN.dpx from --start (7 digits),
+            with timecode from the frame number at 24 fps (86400 is 01:00:00:00), frame
+            rate 24, frame position and sequence length, creator "Reelpack synth", and
+            printing-density transfer for 10 bits (linear otherwise).
+
+            Kinds:
+              grain     colour film: sky, hills, fine fence edges, moving balls, slow pan,
+                        colour chart and grey card, film grain
+              bw        the same scene in black and white (R = G = B), heavier grain
+              gradient  smooth skies and glows with very little grain (shows banding)
+              action    fast pans and motion, a cut every 6 frames (scene changes)
+            """)
+
+    @Option(name: [.short, .customLong("output")], help: "Folder to write the frames into (created if missing).")
+    var output: String
+
+    @Option(help: "Number of frames.")
+    var frames: Int = 24
+
+    @Option(help: "Frame size WIDTHxHEIGHT in pixels.")
+    var size: String = "2048x1080"
+
+    @Option(help: "Bits per sample: 10, 12 or 16 (8 also works).")
+    var bits: Int = 10
+
+    @Option(help: "What the reel shows: grain, bw, gradient or action.")
+    var kind: String = "grain"
+
+    @Option(help: "Frame number of the first frame (86400 = 01:00:00:00 at 24 fps).")
+    var start: Int = 86400
+
+    @Option(help: "File name prefix: frames are NAME_0086400.dpx, ….")
+    var name: String = "reel"
+
+    @Option(help: "Seed of every random choice (same seed, same frames).")
+    var seed: UInt64 = 1
+
+    @Option(help: "Grain at mid grey, in code values at --bits (default: the kind's own, e.g. 6 at 10 bits).")
+    var grain: Double?
+
+    @Flag(help: "Replace frames of the same name already in the folder.")
+    var overwrite = false
+
+    @Flag(help: "Print a JSON summary on stdout.")
+    var json = false
+
+    /// Highest frame number that fits the 7-digit names.
+    static let maxFrameNumber = 9_999_999
+
+    func validate() throws {
+        guard frames >= 1, frames <= 1_000_000 else {
+            throw ValidationError("--frames \(frames): give a number of frames from 1 to 1000000")
+        }
+        _ = try Self.parseSize(size)
+        guard FilmSynthesizer.supportedBitDepths.contains(bits) else {
+            throw ValidationError("--bits \(bits): choose 10, 12 or 16 bits per sample (8 also works); "
+                + "film scans are usually 10-bit log DPX")
+        }
+        _ = try Self.parseKind(kind)
+        guard start >= 0, start <= Self.maxFrameNumber - (frames - 1) else {
+            throw ValidationError("--start \(start) with --frames \(frames): frame numbers must stay within "
+                + "0…\(Self.maxFrameNumber) to fit 7-digit names")
+        }
+        guard !name.isEmpty, !name.contains("/"), !name.hasPrefix(".") else {
+            throw ValidationError("--name '\(name)': give a plain file name prefix such as 'reel' "
+                + "(no '/', not starting with '.')")
+        }
+        if let grain, !(grain >= 0 && grain <= Double((1 << bits) - 1) / 8) {
+            throw ValidationError("--grain \(grain): give a grain in code values from 0 to \(((1 << bits) - 1) / 8) "
+                + "at \(bits) bits (the default is the kind's own)")
+        }
+    }
 
     func run() throws {
-        throw ValidationError("`synth` is not available yet")
+        let (width, height) = try Self.parseSize(size)
+        let synthKind = try Self.parseKind(kind)
+        let synthesizer: FilmSynthesizer
+        do {
+            synthesizer = try FilmSynthesizer(width: width, height: height, bitDepth: bits, kind: synthKind,
+                                              seed: seed, grainSigma: grain)
+        } catch {
+            throw ValidationError(error.description)
+        }
+
+        let folder = URL(fileURLWithPath: output, isDirectory: true)
+        let names = (0..<frames).map { Self.fileName(name, frame: start + $0) }
+        let fm = FileManager.default
+        var isFolder: ObjCBool = false
+        if fm.fileExists(atPath: folder.path, isDirectory: &isFolder) {
+            guard isFolder.boolValue else {
+                throw ValidationError("-o \(output): a file of that name exists; give a folder")
+            }
+            if !overwrite, let clash = names.first(where: { fm.fileExists(atPath: folder.appendingPathComponent($0).path) }) {
+                throw ValidationError("\(output) already holds \(clash); choose another folder or --name, "
+                    + "or pass --overwrite to replace it")
+            }
+        }
+
+        try failingWithExitCode1 {
+            try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+            let began = Date()
+            try Self.writeFrames(synthesizer, folder: folder, names: names, start: start)
+            let seconds = Date().timeIntervalSince(began)
+            Output.note(String(format: "synth: wrote %d frames (%@ … %@) to %@ in %.1f s (%.1f frames/s)",
+                               frames, names[0], names[names.count - 1], folder.path, seconds,
+                               Double(frames) / max(seconds, 1e-9)))
+        }
+        if json {
+            try Output.printJSON(SynthSummary(
+                directory: folder.path, pattern: "\(name)_%07d.dpx", firstFrame: start,
+                lastFrame: start + frames - 1, frameCount: frames, files: names, width: width, height: height,
+                bitDepth: bits, kind: synthKind.rawValue, seed: seed, grainSigma: synthesizer.grainSigma))
+        }
+    }
+
+    // MARK: Writing
+
+    /// Renders and writes frames in parallel (one frame per core), reporting progress.
+    /// - Throws: the first `FormatError` or file-system error met; other frames stop.
+    static func writeFrames(_ synthesizer: FilmSynthesizer, folder: URL, names: [String], start: Int) throws {
+        let total = names.count
+        let progress = ProgressLog(total: total)
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, total))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var index = worker
+            while index < total, !progress.failed {
+                do {
+                    let pixels = synthesizer.frame(index)
+                    let metadata = synthesizer.metadata(frameNumber: start + index, position: index + 1,
+                                                        length: total, fileName: names[index])
+                    let data = try DPXWriter.write(pixels, metadata: metadata)
+                    let url = folder.appendingPathComponent(names[index])
+                    do {
+                        try data.write(to: url, options: .atomic)
+                    } catch {
+                        throw FormatError(.io, file: url.path, "cannot write: \(error.localizedDescription)")
+                    }
+                    progress.done(names[index])
+                } catch {
+                    progress.fail(error)
+                }
+                index += workers
+            }
+        }
+        if let error = progress.firstError { throw error }
+    }
+
+    static func fileName(_ prefix: String, frame: Int) -> String {
+        String(format: "%@_%07d.dpx", prefix, frame)
+    }
+
+    // MARK: Parsing
+
+    static func parseSize(_ text: String) throws -> (Int, Int) {
+        let parts = text.lowercased().split(whereSeparator: { $0 == "x" || $0 == "×" })
+        let teach = "expected WIDTHxHEIGHT in pixels, such as 2048x1080 (2K), 1920x1080 (HD) or 4096x2160 (4K)"
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]) else {
+            throw ValidationError("--size \(text): \(teach)")
+        }
+        guard w >= FilmSynthesizer.minimumWidth, h >= FilmSynthesizer.minimumHeight,
+              w <= 16384, h <= 16384 else {
+            throw ValidationError("--size \(text): each side must be from \(FilmSynthesizer.minimumWidth)×"
+                + "\(FilmSynthesizer.minimumHeight) up to 16384×16384 pixels; \(teach)")
+        }
+        return (w, h)
+    }
+
+    static func parseKind(_ text: String) throws -> FilmSynthesizer.Kind {
+        guard let kind = FilmSynthesizer.Kind(rawValue: text.lowercased()) else {
+            throw ValidationError("--kind \(text): choose grain (colour film with grain), bw (black-and-white "
+                + "film, R = G = B), gradient (smooth skies, shows banding) or action (fast motion, scene cuts)")
+        }
+        return kind
+    }
+}
+
+/// What `reelpack synth --json` prints.
+struct SynthSummary: Encodable {
+    var directory: String
+    var pattern: String
+    var firstFrame: Int
+    var lastFrame: Int
+    var frameCount: Int
+    var files: [String]
+    var width: Int
+    var height: Int
+    var bitDepth: Int
+    var kind: String
+    var seed: UInt64
+    var grainSigma: Double
+}
+
+/// Progress on stderr from concurrent frame writers (a line rewritten in place on a
+/// terminal, periodic plain lines otherwise), and the first failure.
+// @unchecked Sendable: every stored property is read and written under `lock` only.
+private final class ProgressLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private let total: Int
+    private let every: Int
+    private let live: Bool
+    private var count = 0
+    private var error: (any Error)?
+    private let began = Date()
+
+    init(total: Int) {
+        self.total = total
+        live = isatty(STDERR_FILENO) != 0
+        every = live ? 1 : max(1, total / 20)
+    }
+
+    var failed: Bool { lock.withLock { error != nil } }
+    var firstError: (any Error)? { lock.withLock { error } }
+
+    func done(_ name: String) {
+        lock.withLock {
+            count += 1
+            guard count % every == 0 || count == total else { return }
+            let elapsed = Date().timeIntervalSince(began)
+            let fps = Double(count) / max(elapsed, 1e-9)
+            let line = String(format: "synth: %d/%d frames (%@), %.1f frames/s", count, total, name, fps)
+            if live {
+                let eta = Double(total - count) / max(fps, 1e-9)
+                let end = count == total ? "\n" : ""
+                FileHandle.standardError.write(Data(("\r\u{1B}[K" + line + String(format: ", ETA %.0f s", eta) + end).utf8))
+            } else {
+                Output.note(line)
+            }
+        }
+    }
+
+    func fail(_ failure: any Error) {
+        lock.withLock { if error == nil { error = failure } }
     }
 }
