@@ -32,15 +32,7 @@ public struct EngineServices: Sendable {
     public static let standard = EngineServices(
         read: { data, name in try ImageFile.read(data, name: name) },
         rebuild: { pixels, record in try ImageFile.rebuild(pixels: pixels, record: record) },
-        codec: { id, threads in
-            do {
-                return try CodecRegistry.codec(id, threads: threads)
-            } catch {
-                // JPEG XL is built but not yet listed in the registry.
-                if id == .jxl { return JPEGXLCodec(threads: threads) }
-                throw error
-            }
-        },
+        codec: { id, threads in try CodecRegistry.codec(id, threads: threads) },
         measure: { reference, test, threads in
             QualityMeasurement(report: try QualityMetrics.measure(reference: reference, test: test,
                                                                    bitDepth: reference.bitDepth, threads: threads))
