@@ -22,6 +22,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // MARK: C libraries (one system-library target each; Debian provides them)
@@ -51,7 +53,11 @@ let package = Package(
             swiftSettings: strictSettings),
         .target(
             name: "Engine",
-            dependencies: ["ImageCore", "Formats", "Metrics", "Codecs"],
+            dependencies: [
+                "ImageCore", "Formats", "Metrics", "Codecs",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings),
         .executableTarget(
             name: "reelpack",

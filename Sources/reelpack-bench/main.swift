@@ -8,6 +8,7 @@ let benchmarks: [String: () throws -> Void] = [
     "metrics": MetricsBench.run,
     "synth": SynthBenchmark.run,
     "codecs": CodecBench.run,
+    "engine": EngineBench.run,
     "jxl": JPEGXLBenchmark.run,
 ]
 

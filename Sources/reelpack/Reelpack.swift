@@ -20,6 +20,8 @@ struct Reelpack: AsyncParsableCommand {
             ConvertCommand.self,
             MeasureCommand.self,
             SynthCommand.self,
+            AnalyzeCommand.self,
+            CompressCommand.self,
         ]
     )
 

@@ -1,0 +1,42 @@
+import Foundation
+import Formats
+import ImageCore
+
+/// Analysis of a list of frames in sequence order (`reelpack analyze`): each frame's
+/// features, with the scene-change signal against the frame before it.
+public enum SequenceAnalysis {
+    /// One frame's features, or why it could not be read. Encodes as one flat JSON
+    /// object: `source`, the features' keys (`bitDepth`, `bitsUsed`, `monochrome`,
+    /// `noiseSigma`, …) and `error` when it failed.
+    public struct FrameEntry: Sendable, Encodable {
+        public var source: String
+        public var features: FrameFeatures?
+        public var error: String?
+
+        private enum Keys: String, CodingKey { case source, error }
+
+        public func encode(to encoder: any Encoder) throws {
+            if let features { try features.encode(to: encoder) }
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(source, forKey: .source)
+            if let error { try c.encode(error, forKey: .error) }
+        }
+    }
+
+    /// Analyses `items` in order with `services.read`; a frame that cannot be read is
+    /// reported with its error and the next frame is compared with the last good one.
+    public static func analyze(_ items: [WorkItem], services: EngineServices = .standard) -> [FrameEntry] {
+        var previous: FrameSignature?
+        return items.map { item in
+            do {
+                let data = try Data(contentsOf: item.source, options: .mappedIfSafe)
+                let frame = try services.read(data, item.source.path)
+                let result = FrameAnalyzer.analyze(frame.pixels, previous: previous)
+                previous = result.signature
+                return FrameEntry(source: item.source.path, features: result.features, error: nil)
+            } catch {
+                return FrameEntry(source: item.source.path, features: nil, error: String(describing: error))
+            }
+        }
+    }
+}

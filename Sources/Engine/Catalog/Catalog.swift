@@ -1,0 +1,319 @@
+import Foundation
+import GRDB
+import ImageCore
+
+/// The single record of a run (DESIGN.md §1, §6): an SQLite file in the output folder
+/// holding runs, frames with their header metadata, analysis features, every search
+/// iteration, results, errors, and PREMIS-style events. `--resume`, reports and
+/// `verify` read it.
+///
+/// Safe to share across tasks: GRDB's `DatabaseQueue` serialises every access.
+public final class Catalog: Sendable {
+    /// The schema version this build writes (`PRAGMA user_version`).
+    public static let schemaVersion = 1
+    /// The catalog's file name inside the output folder.
+    public static let fileName = "reelpack.sqlite"
+
+    private let db: DatabaseQueue
+
+    /// Opens (or creates) the catalog at `url` and brings its schema up to date.
+    /// - Throws: `CatalogError` when the file cannot be opened or is from a newer version.
+    public init(url: URL) throws {
+        do {
+            db = try DatabaseQueue(path: url.path)
+            try Self.migrator.migrate(db)
+            let version = try db.read { try Int.fetchOne($0, sql: "PRAGMA user_version") ?? 0 }
+            guard version <= Self.schemaVersion else {
+                throw CatalogError(path: url.path, reason: "schema version \(version) is newer than this reelpack (\(Self.schemaVersion))")
+            }
+        } catch let error as CatalogError {
+            throw error
+        } catch {
+            throw CatalogError(path: url.path, reason: "cannot open the catalog: \(error)")
+        }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.create(table: "runs") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("startedAt", .text).notNull()
+                t.column("endedAt", .text)
+                t.column("tool", .text).notNull()
+                t.column("toolVersion", .text).notNull()
+                t.column("settings", .text).notNull()        // JSON
+                t.column("note", .text)
+                t.column("summary", .text)                   // JSON, at the end
+            }
+            try db.create(table: "frames") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull().unique()   // source file name
+                t.column("sequenceNumber", .integer)
+                t.column("sourcePath", .text).notNull()
+                t.column("sourceBytes", .integer)
+                t.column("sourceSHA256", .text)
+                t.column("format", .text)
+                t.column("width", .integer)
+                t.column("height", .integer)
+                t.column("channels", .integer)
+                t.column("bitDepth", .integer)
+                t.column("creationDate", .text)
+                t.column("inputDevice", .text)
+                t.column("contentType", .text)              // "bw" or "colour"
+                t.column("metadata", .text)                 // JSON of FrameMetadata
+                t.column("status", .text).notNull()         // pending, done, failed
+                t.column("runId", .integer).references("runs")
+            }
+            try db.create(table: "features") { t in
+                t.column("frameId", .integer).notNull().primaryKey().references("frames", onDelete: .cascade)
+                t.column("noiseSigma", .double)
+                t.column("bitsUsed", .integer)
+                t.column("monochrome", .boolean)
+                t.column("sceneChange", .double)
+                t.column("json", .text).notNull()
+            }
+            try db.create(table: "iterations") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("frameId", .integer).notNull().references("frames", onDelete: .cascade)
+                t.column("runId", .integer).notNull().references("runs")
+                t.column("codec", .text).notNull()
+                t.column("step", .integer).notNull()
+                t.column("parameter", .double).notNull()
+                t.column("bytes", .integer).notNull()
+                t.column("ssim", .double).notNull()
+                t.column("psnr", .double)
+                t.column("tileFloor", .double).notNull()
+                t.column("grainRetention", .double)
+                t.column("pass", .boolean).notNull()
+            }
+            try db.create(table: "results") { t in
+                t.column("frameId", .integer).notNull().primaryKey().references("frames", onDelete: .cascade)
+                t.column("runId", .integer).notNull().references("runs")
+                t.column("output", .text).notNull()          // relative to OUT
+                t.column("outputBytes", .integer).notNull()
+                t.column("outputSHA256", .text).notNull()
+                t.column("decodedSHA256", .text).notNull()
+                t.column("codec", .text).notNull()
+                t.column("mode", .text).notNull()
+                t.column("parameter", .double)
+                t.column("ssim", .double).notNull()
+                t.column("psnr", .double)
+                t.column("tileFloor", .double).notNull()
+                t.column("maxError", .integer).notNull()
+                t.column("identical", .boolean).notNull()
+                t.column("grainRetention", .double)
+                t.column("iterations", .integer).notNull()
+                t.column("fellBackToLossless", .boolean).notNull()
+                t.column("monochromeStored", .boolean).notNull()
+                t.column("seconds", .double)
+                t.column("completedAt", .text).notNull()
+            }
+            try db.create(table: "errors") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("runId", .integer).notNull().references("runs")
+                t.column("frameId", .integer).references("frames", onDelete: .cascade)
+                t.column("source", .text).notNull()
+                t.column("message", .text).notNull()
+                t.column("at", .text).notNull()
+            }
+            // PREMIS-style events: what happened to which object, when, by which agent, outcome.
+            try db.create(table: "events") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("runId", .integer).notNull().references("runs")
+                t.column("frameId", .integer).references("frames", onDelete: .cascade)
+                t.column("eventType", .text).notNull()      // compression, fixity check, validation, ...
+                t.column("eventDateTime", .text).notNull()
+                t.column("agent", .text).notNull()          // tool and version, codec library
+                t.column("outcome", .text).notNull()        // success, failure
+                t.column("detail", .text)
+            }
+            try db.execute(sql: "PRAGMA user_version = 1")
+        }
+        return m
+    }
+
+    // MARK: Runs
+
+    /// Records the start of a run; returns its id.
+    /// - Throws: `CatalogError` on a database failure.
+    public func beginRun(settings: String, note: String?, toolVersion: String) throws -> Int64 {
+        try write { db in
+            try db.execute(sql: "INSERT INTO runs (startedAt, tool, toolVersion, settings, note) VALUES (?, 'reelpack', ?, ?, ?)",
+                           arguments: [Self.now(), toolVersion, settings, note])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Records the end of a run with its summary (JSON).
+    public func endRun(_ runID: Int64, summary: String) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE runs SET endedAt = ?, summary = ? WHERE id = ?", arguments: [Self.now(), summary, runID])
+        }
+    }
+
+    // MARK: Frames
+
+    /// What the catalog knows of a source frame before it is processed.
+    public struct FrameEntry: Sendable {
+        public var name: String
+        public var sequenceNumber: Int?
+        public var sourcePath: String
+        public init(name: String, sequenceNumber: Int?, sourcePath: String) {
+            self.name = name; self.sequenceNumber = sequenceNumber; self.sourcePath = sourcePath
+        }
+    }
+
+    /// Inserts the frame (or marks an existing one pending for this run); returns its id.
+    public func registerFrame(_ entry: FrameEntry, runID: Int64) throws -> Int64 {
+        try write { db in
+            if let id = try Int64.fetchOne(db, sql: "SELECT id FROM frames WHERE name = ?", arguments: [entry.name]) {
+                try db.execute(sql: "UPDATE frames SET status = 'pending', runId = ?, sourcePath = ?, sequenceNumber = ? WHERE id = ?",
+                               arguments: [runID, entry.sourcePath, entry.sequenceNumber, id])
+                return id
+            }
+            try db.execute(sql: "INSERT INTO frames (name, sequenceNumber, sourcePath, status, runId) VALUES (?, ?, ?, 'pending', ?)",
+                           arguments: [entry.name, entry.sequenceNumber, entry.sourcePath, runID])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Records what was read from the source: size, digest, geometry, header metadata, features.
+    public func recordSource(frameID: Int64, report: FrameSourceInfo, features: FrameFeatures) throws {
+        let metadataJSON = String(decoding: try JSONEncoder().encode(report.metadata), as: UTF8.self)
+        let featuresJSON = String(decoding: try JSONEncoder().encode(features), as: UTF8.self)
+        try write { db in
+            try db.execute(sql: """
+                UPDATE frames SET sourceBytes = ?, sourceSHA256 = ?, format = ?, width = ?, height = ?, channels = ?,
+                  bitDepth = ?, creationDate = ?, inputDevice = ?, contentType = ?, metadata = ? WHERE id = ?
+                """, arguments: [report.sourceBytes, report.sourceSHA256, report.format, report.width, report.height,
+                                 report.channels, report.bitDepth, report.metadata.creationDate,
+                                 report.metadata.inputDevice, features.monochrome ? "bw" : "colour", metadataJSON, frameID])
+            try db.execute(sql: "INSERT OR REPLACE INTO features (frameId, noiseSigma, bitsUsed, monochrome, sceneChange, json) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [frameID, features.noiseSigma, features.bitsUsed, features.monochrome, features.sceneChange, featuresJSON])
+        }
+    }
+
+    /// Records the search iterations of one frame for one codec.
+    public func recordIterations(frameID: Int64, runID: Int64, codec: String, _ iterations: [SearchIteration]) throws {
+        try write { db in
+            for (step, it) in iterations.enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO iterations (frameId, runId, codec, step, parameter, bytes, ssim, psnr, tileFloor, grainRetention, pass)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [frameID, runID, codec, step, it.parameter, it.bytes, it.ssim, it.psnr, it.tileFloor, it.grainRetention, it.pass])
+            }
+        }
+    }
+
+    /// Records a completed frame: its result row, status `done`, and a compression event.
+    public func recordResult(frameID: Int64, runID: Int64, _ r: FrameReport, agent: String) throws {
+        try write { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO results (frameId, runId, output, outputBytes, outputSHA256, decodedSHA256, codec, mode,
+                  parameter, ssim, psnr, tileFloor, maxError, identical, grainRetention, iterations, fellBackToLossless,
+                  monochromeStored, seconds, completedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [frameID, runID, r.output, r.outputBytes, r.outputSHA256, r.decodedSHA256, r.codec, r.mode,
+                                 r.parameter, r.ssim, r.psnr, r.tileFloor, r.maxError, r.identical, r.grainRetention,
+                                 r.iterations, r.fellBackToLossless, r.monochromeStored, r.seconds, Self.now()])
+            try db.execute(sql: "UPDATE frames SET status = 'done', runId = ? WHERE id = ?", arguments: [runID, frameID])
+            let detail = "\(r.mode ?? "") \(r.codec ?? "")\(r.parameter.map { " q=\(String(format: "%.4f", $0))" } ?? ""), "
+                + "\(r.sourceBytes ?? 0) → \(r.outputBytes ?? 0) bytes, SSIM \(String(format: "%.5f", r.ssim ?? 0))"
+                + (r.fellBackToLossless ? ", no lossy setting met the floors" : "")
+            try Self.insertEvent(db, runID: runID, frameID: frameID, type: "compression", agent: agent, outcome: "success", detail: detail)
+            try Self.insertEvent(db, runID: runID, frameID: frameID, type: "fixity check", agent: agent, outcome: "success",
+                                 detail: "decoded samples of the written file match SHA-256 \(r.decodedSHA256 ?? "")")
+        }
+    }
+
+    /// Records a failed frame: status `failed`, an error row and a failure event.
+    public func recordFailure(frameID: Int64?, runID: Int64, source: String, message: String, agent: String) throws {
+        try write { db in
+            try db.execute(sql: "INSERT INTO errors (runId, frameId, source, message, at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [runID, frameID, source, message, Self.now()])
+            if let frameID {
+                try db.execute(sql: "UPDATE frames SET status = 'failed', runId = ? WHERE id = ?", arguments: [runID, frameID])
+                try db.execute(sql: "DELETE FROM results WHERE frameId = ?", arguments: [frameID])
+            }
+            try Self.insertEvent(db, runID: runID, frameID: frameID, type: "compression", agent: agent, outcome: "failure", detail: message)
+        }
+    }
+
+    /// A frame recorded as done: where its output is and what it must hash to.
+    public struct CompletedFrame: Sendable {
+        public var name: String
+        public var report: FrameReport
+    }
+
+    /// Every frame recorded as done, by source name.
+    public func completedFrames() throws -> [String: CompletedFrame] {
+        try db.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT f.name, f.sourcePath, f.sourceBytes, r.* FROM frames f JOIN results r ON r.frameId = f.id
+                WHERE f.status = 'done'
+                """)
+            var out: [String: CompletedFrame] = [:]
+            for row in rows {
+                let name: String = row["name"]
+                var report = FrameReport(source: row["sourcePath"], status: .kept)
+                report.output = row["output"]
+                report.sourceBytes = row["sourceBytes"]
+                report.outputBytes = row["outputBytes"]
+                report.outputSHA256 = row["outputSHA256"]
+                report.decodedSHA256 = row["decodedSHA256"]
+                report.codec = row["codec"]
+                report.mode = row["mode"]
+                report.parameter = row["parameter"]
+                report.ssim = row["ssim"]
+                report.psnr = row["psnr"]
+                report.tileFloor = row["tileFloor"]
+                report.maxError = row["maxError"]
+                report.identical = row["identical"]
+                report.grainRetention = row["grainRetention"]
+                report.iterations = row["iterations"]
+                report.fellBackToLossless = row["fellBackToLossless"]
+                report.monochromeStored = row["monochromeStored"]
+                report.seconds = row["seconds"]
+                out[name] = CompletedFrame(name: name, report: report)
+            }
+            return out
+        }
+    }
+
+    /// Number of rows in `table` (for tests and reports).
+    public func count(_ table: String, where condition: String = "1") throws -> Int {
+        let allowed: Set<String> = ["runs", "frames", "features", "iterations", "results", "errors", "events"]
+        guard allowed.contains(table) else { return 0 }
+        return try db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM \(table) WHERE \(condition)") ?? 0 }
+    }
+
+    // MARK: Internals
+
+    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try db.write(body)
+        } catch {
+            throw CatalogError(path: db.path, reason: "\(error)")
+        }
+    }
+
+    private static func insertEvent(_ db: Database, runID: Int64, frameID: Int64?, type: String, agent: String,
+                                    outcome: String, detail: String?) throws {
+        try db.execute(sql: "INSERT INTO events (runId, frameId, eventType, eventDateTime, agent, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       arguments: [runID, frameID, type, now(), agent, outcome, detail])
+    }
+
+    static func now() -> String {
+        ISO8601DateFormatter().string(from: Date())
+    }
+}
+
+/// A catalog that could not be opened or written.
+public struct CatalogError: Error, Sendable, CustomStringConvertible {
+    /// The catalog file.
+    public var path: String
+    /// What went wrong.
+    public var reason: String
+    public var description: String { "\(path): \(reason)" }
+}

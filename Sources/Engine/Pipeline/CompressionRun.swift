@@ -1,0 +1,257 @@
+import Codecs
+import Dispatch
+import Foundation
+import Formats
+import ImageCore
+
+/// A compression run: SRC frames → OUT (DESIGN.md §1, §6). Frames run in parallel,
+/// at most `settings.jobs` at once, their blocking codec work on a dedicated queue so
+/// the cooperative pool is never starved. A failed frame is recorded and the run goes
+/// on. At the end OUT holds `frames/`, `reelpack.sqlite`, `manifest-sha256.txt` and
+/// `summary.json`.
+public struct CompressionRun: Sendable {
+    public var sources: [URL]
+    public var output: URL
+    public var settings: CompressionSettings
+    public var services: EngineServices
+    /// Written into seals and the catalog.
+    public var toolVersion: String
+
+    /// A run of `sources` into `output`.
+    public init(sources: [URL], output: URL, settings: CompressionSettings, services: EngineServices = .standard,
+                toolVersion: String) {
+        self.sources = sources
+        self.output = output
+        self.settings = settings
+        self.services = services
+        self.toolVersion = toolVersion
+    }
+
+    /// Every frame's report (in sequence order) and the totals.
+    public struct Result: Sendable, Codable {
+        public var frames: [FrameReport]
+        public var summary: RunSummary
+        /// True when every frame is done (or kept) within its floors.
+        public var succeeded: Bool { summary.failed == 0 }
+    }
+
+    /// Where a run stands, for a progress display.
+    public struct Progress: Sendable {
+        public var total: Int
+        public var done: Int
+        public var failed: Int
+        public var kept: Int
+        public var elapsed: Double
+        public var sourceBytes: Int
+        public var outputBytes: Int
+        public var ssimSum: Double
+        public var ssimCount: Int
+        /// The frame that just finished.
+        public var last: FrameReport?
+        /// Frames finished per second in this run (kept frames excluded).
+        public var framesPerSecond: Double { elapsed > 0 ? Double(done + failed) / elapsed : 0 }
+        /// Estimated seconds left.
+        public var eta: Double? {
+            let left = total - done - failed - kept
+            return framesPerSecond > 0 ? Double(left) / framesPerSecond : nil
+        }
+        public var ratio: Double { outputBytes > 0 ? Double(sourceBytes) / Double(outputBytes) : 0 }
+        public var meanSSIM: Double? { ssimCount > 0 ? ssimSum / Double(ssimCount) : nil }
+    }
+
+    /// The catalog, manifest and summary files in OUT.
+    public var catalogURL: URL { output.appendingPathComponent(Catalog.fileName) }
+    public var manifestURL: URL { output.appendingPathComponent("manifest-sha256.txt") }
+    public var summaryURL: URL { output.appendingPathComponent("summary.json") }
+    public var framesFolder: URL { output.appendingPathComponent("frames") }
+
+    /// Runs every frame.
+    /// - Parameter progress: called after each frame (from any thread).
+    /// - Throws: `EngineError.usage` for an OUT inside SRC, an OUT holding another run
+    ///   without `resume`, or no frames; `CatalogError` when the catalog cannot be written.
+    ///   A frame's failure is not thrown: it is in its report.
+    public func run(progress: (@Sendable (Progress) -> Void)? = nil) async throws -> Result {
+        let clock = Date()
+        try SourceListing.checkOutput(output, outsideOf: sources)
+        let items = try SourceListing.items(sources)
+        let fm = FileManager.default
+        if !settings.resume {
+            let existing = (try? fm.contentsOfDirectory(atPath: framesFolder.path))?.filter { !$0.hasPrefix(".") } ?? []
+            if fm.fileExists(atPath: catalogURL.path) || !existing.isEmpty {
+                throw EngineError(.usage, file: output.path, "already holds a run: pass --resume to continue it, or choose another folder")
+            }
+        }
+        do {
+            try fm.createDirectory(at: framesFolder, withIntermediateDirectories: true)
+        } catch {
+            throw EngineError(.io, file: framesFolder.path, "cannot create: \(error.localizedDescription)")
+        }
+        AtomicFile.removeLeftovers(in: framesFolder)
+
+        let catalog = try Catalog(url: catalogURL)
+        let settingsJSON = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)
+        let runID = try catalog.beginRun(settings: settingsJSON, note: settings.note, toolVersion: toolVersion)
+        let agent = "reelpack \(toolVersion)"
+
+        // Frames an earlier run completed and whose output is intact are kept.
+        var keptReports: [Int: FrameReport] = [:]
+        var todo: [WorkItem] = []
+        let completed = settings.resume ? try catalog.completedFrames() : [:]
+        for item in items {
+            if let done = completed[item.name], let output = done.report.output,
+               let digest = try? Digest.sha256(contentsOf: self.output.appendingPathComponent(output)),
+               digest == done.report.outputSHA256 {
+                var report = done.report
+                report.source = item.source.path
+                report.status = .kept
+                keptReports[item.index] = report
+            } else {
+                todo.append(item)
+            }
+        }
+
+        let jobs = max(1, min(settings.jobs, todo.count))
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let processor = FrameProcessor(settings: settings, services: services, framesFolder: framesFolder,
+                                       threads: max(1, cores / jobs), toolVersion: toolVersion)
+        let work = LocalWorkSource(items: todo)
+        let memory = ShotMemory()
+        let tracker = ProgressTracker(total: items.count, kept: Array(keptReports.values), start: clock, callback: progress)
+        let queue = DispatchQueue(label: "reelpack.frames", qos: .userInitiated, attributes: .concurrent)
+        let choice = settings.codec
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<jobs {
+                group.addTask {
+                    while let item = try await work.next() {
+                        let report = await Self.processOne(item, processor: processor, memory: memory, catalog: catalog,
+                                                           runID: runID, agent: agent, choice: choice, queue: queue)
+                        if report.status == .failed {
+                            try await work.fail(item, report: report)
+                        } else {
+                            try await work.complete(item, report: report)
+                        }
+                        await tracker.add(report)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+
+        var all = keptReports
+        for (index, report) in await work.reports { all[index] = report }
+        let reports = items.map { all[$0.index] ?? FrameReport(source: $0.source.path, status: .failed) }
+        let summary = RunSummary(reports: reports, seconds: Date().timeIntervalSince(clock))
+        let result = Result(frames: reports, summary: summary)
+
+        try writeManifest(catalog: catalog)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let summaryData = try encoder.encode(result)
+        try AtomicFile.write(summaryData, to: summaryURL)
+        try catalog.endRun(runID, summary: String(decoding: try JSONEncoder().encode(summary), as: UTF8.self))
+        return result
+    }
+
+    /// One frame, start to end; never throws (a failure is a report).
+    private static func processOne(_ item: WorkItem, processor: FrameProcessor, memory: ShotMemory, catalog: Catalog,
+                                   runID: Int64, agent: String, choice: CodecChoice, queue: DispatchQueue) async -> FrameReport {
+        var frameID: Int64?
+        do {
+            frameID = try catalog.registerFrame(
+                .init(name: item.name, sequenceNumber: item.sequenceNumber, sourcePath: item.source.path), runID: runID)
+            let loaded = try await onQueue(queue) { try processor.load(item) }
+            var features = loaded.analysis.features
+            features.sceneChange = await memory.recordSignature(loaded.analysis.signature, index: item.index)
+            features.isSceneCut = (features.sceneChange ?? 0) > FrameAnalyzer.sceneChangeThreshold
+            let px = loaded.frame.pixels
+            if let frameID {
+                try catalog.recordSource(frameID: frameID, report: FrameSourceInfo(
+                    sourceBytes: loaded.data.count, sourceSHA256: loaded.sha256, format: loaded.frame.format.rawValue,
+                    width: px.width, height: px.height, channels: px.channels, bitDepth: px.bitDepth,
+                    metadata: loaded.frame.metadata), features: features)
+            }
+            let codecs: [CodecID]
+            if let id = choice.codecID {
+                codecs = [id]
+            } else if let chosen = await memory.autoChoice {
+                codecs = [chosen]
+            } else {
+                codecs = [.htj2k, .j2k]
+            }
+            var warm: [CodecID: Double] = [:], typical: [CodecID: Double] = [:]
+            for id in codecs {
+                warm[id] = await memory.warmStart(index: item.index, codec: id)
+                typical[id] = await memory.typicalParameter(codec: id)
+            }
+            let finalFeatures = features, warmStarts = warm, typicalStarts = typical
+            let written = try await onQueue(queue) {
+                try processor.encodeAndWrite(item, loaded, features: finalFeatures, codecs: codecs, warmStarts: warmStarts,
+                                          coldStarts: typicalStarts)
+            }
+            if choice == .auto { _ = await memory.chooseAuto(written.codec) }
+            if let p = written.parameter { await memory.recordParameter(p, codec: written.codec, index: item.index) }
+            if let frameID {
+                for trace in written.traces {
+                    try catalog.recordIterations(frameID: frameID, runID: runID, codec: trace.codec.rawValue, trace.iterations)
+                }
+                try catalog.recordResult(frameID: frameID, runID: runID, written.report, agent: agent)
+            }
+            return written.report
+        } catch {
+            var report = FrameReport(source: item.source.path, status: .failed)
+            report.error = String(describing: error)
+            try? catalog.recordFailure(frameID: frameID, runID: runID, source: item.source.path,
+                                       message: report.error ?? "", agent: agent)
+            return report
+        }
+    }
+
+    /// Runs blocking `body` on `queue` and resumes with its result.
+    private static func onQueue<T: Sendable>(_ queue: DispatchQueue, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Swift.Result { try body() }) }
+        }
+    }
+
+    /// `manifest-sha256.txt`: every output recorded done, BagIt style.
+    private func writeManifest(catalog: Catalog) throws {
+        let lines = try catalog.completedFrames().values
+            .compactMap { f -> String? in
+                guard let out = f.report.output, let sha = f.report.outputSHA256 else { return nil }
+                return "\(sha)  \(out)"
+            }
+            .sorted { $0.dropFirst(66) < $1.dropFirst(66) }
+        try AtomicFile.write(Data((lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).utf8), to: manifestURL)
+    }
+}
+
+/// Running totals for the progress display.
+actor ProgressTracker {
+    private var state: CompressionRun.Progress
+    private let start: Date
+    private let callback: (@Sendable (CompressionRun.Progress) -> Void)?
+
+    init(total: Int, kept: [FrameReport], start: Date, callback: (@Sendable (CompressionRun.Progress) -> Void)?) {
+        state = .init(total: total, done: 0, failed: 0, kept: kept.count, elapsed: 0,
+                      sourceBytes: kept.reduce(0) { $0 + ($1.sourceBytes ?? 0) },
+                      outputBytes: kept.reduce(0) { $0 + ($1.outputBytes ?? 0) },
+                      ssimSum: kept.reduce(0) { $0 + ($1.ssim ?? 0) }, ssimCount: kept.filter { $0.ssim != nil }.count)
+        self.start = start
+        self.callback = callback
+    }
+
+    func add(_ report: FrameReport) {
+        if report.status == .failed {
+            state.failed += 1
+        } else {
+            state.done += 1
+            state.sourceBytes += report.sourceBytes ?? 0
+            state.outputBytes += report.outputBytes ?? 0
+            if let s = report.ssim { state.ssimSum += s; state.ssimCount += 1 }
+        }
+        state.elapsed = Date().timeIntervalSince(start)
+        state.last = report
+        callback?(state)
+    }
+}

@@ -1,0 +1,60 @@
+import Codecs
+import Foundation
+
+/// Which codec a run writes.
+public enum CodecChoice: String, Sendable, Codable, CaseIterable {
+    /// Chosen per run on its first frames (see `CompressionSettings.codec`).
+    case auto
+    case j2k
+    case htj2k
+    case jxl
+
+    /// The codec, or nil for `auto`.
+    public var codecID: CodecID? {
+        switch self {
+        case .auto: nil
+        case .j2k: .j2k
+        case .htj2k: .htj2k
+        case .jxl: .jxl
+        }
+    }
+}
+
+/// Everything a compression run is asked to do.
+public struct CompressionSettings: Sendable, Codable {
+    /// The profile and its floors after overrides.
+    public var profile: Profile
+    public var floor: QualityFloor
+    /// The codec. `auto` encodes the first frame(s) with HTJ2K and JPEG 2000 and keeps,
+    /// for the rest of the run, HTJ2K when its kept file is at most 5 % larger than
+    /// JPEG 2000's (HTJ2K encodes and decodes about ten times faster), else JPEG 2000.
+    /// Lossless runs keep whichever lossless file is smaller.
+    public var codec: CodecChoice
+    /// Frames in flight at once (default: the number of cores).
+    public var jobs: Int
+    /// Keep frames an earlier run completed (verified by hash); redo the rest.
+    public var resume: Bool
+    /// Free text kept with the run in the catalog.
+    public var note: String?
+    /// Search: stop when within this share of the smallest passing size (default 2 %).
+    public var sizeTolerance: Double
+    /// Search: at most this many evaluations per frame and codec.
+    public var maxIterations: Int
+    /// Store R = G = B frames as one channel (restored to three).
+    public var storeMonochromeAsOneChannel: Bool
+
+    /// Settings for `profile` with its floors (override them through `floor`).
+    public init(profile: Profile, floor: QualityFloor? = nil, codec: CodecChoice = .auto,
+                jobs: Int = ProcessInfo.processInfo.activeProcessorCount, resume: Bool = false, note: String? = nil,
+                sizeTolerance: Double = 0.02, maxIterations: Int = 12, storeMonochromeAsOneChannel: Bool = true) {
+        self.profile = profile
+        self.floor = floor ?? profile.floor
+        self.codec = codec
+        self.jobs = max(1, jobs)
+        self.resume = resume
+        self.note = note
+        self.sizeTolerance = sizeTolerance
+        self.maxIterations = maxIterations
+        self.storeMonochromeAsOneChannel = storeMonochromeAsOneChannel
+    }
+}

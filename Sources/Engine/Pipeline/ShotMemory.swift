@@ -1,0 +1,51 @@
+import Codecs
+import Foundation
+
+/// What frames of a run tell the frames after them, when frames run in parallel:
+/// tone signatures (for the scene-change signal), the parameter each frame kept
+/// (warm start), and the codec `auto` settled on.
+///
+/// With several frames in flight, frame k compares itself with the nearest earlier
+/// frame already analysed and starts from the nearest earlier frame already done,
+/// unless a scene cut lies between them.
+actor ShotMemory {
+    private var signatures: [Int: FrameSignature] = [:]
+    private var parameters: [Int: [CodecID: Double]] = [:]
+    private var cuts: Set<Int> = []
+    private(set) var autoChoice: CodecID?
+
+    /// Records frame `index`'s signature and returns the distance to the nearest
+    /// earlier signature (nil for the first frame).
+    func recordSignature(_ signature: FrameSignature, index: Int) -> Double? {
+        let previous = signatures.keys.filter { $0 < index }.max().flatMap { signatures[$0] }
+        signatures[index] = signature
+        let distance = previous.map { signature.distance(to: $0) }
+        if let distance, distance > FrameAnalyzer.sceneChangeThreshold { cuts.insert(index) }
+        return distance
+    }
+
+    /// The parameter to start frame `index`'s search from for `codec`, or nil.
+    func warmStart(index: Int, codec: CodecID) -> Double? {
+        guard let from = parameters.filter({ $0.key < index && $0.value[codec] != nil }).keys.max() else { return nil }
+        if cuts.contains(where: { $0 > from && $0 <= index }) { return nil }
+        return parameters[from]?[codec]
+    }
+
+    /// The median parameter kept so far for `codec` in this run: where a frame after a
+    /// scene cut starts (with the wide first step of a cold search).
+    func typicalParameter(codec: CodecID) -> Double? {
+        let kept = parameters.values.compactMap { $0[codec] }.sorted()
+        return kept.isEmpty ? nil : kept[kept.count / 2]
+    }
+
+    /// Records the parameter frame `index` kept for `codec`.
+    func recordParameter(_ p: Double, codec: CodecID, index: Int) {
+        parameters[index, default: [:]][codec] = p
+    }
+
+    /// Records the codec `auto` chose (the first decision holds for the run).
+    func chooseAuto(_ id: CodecID) -> CodecID {
+        if autoChoice == nil { autoChoice = id }
+        return autoChoice ?? id
+    }
+}

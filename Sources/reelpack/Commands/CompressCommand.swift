@@ -1,0 +1,159 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+/// `reelpack compress SRC... -o OUT --profile P`: the main job (DESIGN.md §1, §5).
+struct CompressCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compress",
+        abstract: "Compress frames to the smallest files that meet a profile's quality floors.",
+        discussion: """
+            Profiles (every floor can be overridden):
+              lossless  decoded samples identical, the source file restorable byte for byte
+              C0        SSIM ≥ 0.99, PSNR ≥ 42 dB, tile SSIM ≥ 0.97 (visually lossless)
+              C1        SSIM ≥ 0.95, PSNR ≥ 39 dB, tile SSIM ≥ 0.90 (minimal loss)
+              C2        SSIM ≥ 0.90, PSNR ≥ 33 dB, tile SSIM ≥ 0.80 (aggressive)
+            A frame where no lossy setting meets the floors is stored losslessly.
+
+            --codec auto encodes the first frames with both HTJ2K and JPEG 2000 and keeps,
+            for the rest of the run, HTJ2K when its file is at most 5 % larger (it encodes
+            and decodes about ten times faster), otherwise JPEG 2000.
+
+            OUT receives frames/, reelpack.sqlite (the catalog), manifest-sha256.txt and
+            summary.json. Exit status: 0 every frame done within its floors, 1 some frames
+            failed (the others are written), 2 usage error.
+            """)
+
+    @Argument(help: "Source folders (image sequences) or DPX/TIFF files.")
+    var sources: [String]
+
+    @Option(name: [.short, .customLong("output")], help: "Output folder (must not be inside a source folder).")
+    var output: String
+
+    @Option(help: "lossless, C0, C1 or C2.")
+    var profile: String
+
+    @Option(help: "auto, j2k, htj2k or jxl.")
+    var codec: String = "auto"
+
+    @Option(help: "Minimum frame SSIM (overrides the profile's).")
+    var ssim: Double?
+
+    @Option(help: "Minimum PSNR in dB (overrides the profile's).")
+    var psnr: Double?
+
+    @Option(name: .customLong("tile-ssim"), help: "Minimum 64×64-tile SSIM (overrides the profile's).")
+    var tileSSIM: Double?
+
+    @Option(name: .customLong("grain-retention"),
+            help: "Minimum decoded/source grain ratio, e.g. 0.8 (frames without measurable grain are exempt).")
+    var grainRetention: Double?
+
+    @Option(help: "Frames in flight at once (default: the number of cores).")
+    var jobs: Int?
+
+    @Flag(help: "Continue a run in OUT: keep frames already done and verified, redo the rest.")
+    var resume = false
+
+    @Option(help: "A note kept with the run in the catalog.")
+    var note: String?
+
+    @Flag(help: "Print one JSON document on stdout.")
+    var json = false
+
+    /// Checks the options; a problem is a usage error (exit status 2, DESIGN.md §5).
+    func checkOptions() throws(ValidationError) {
+        guard Profile(name: profile) != nil else { throw ValidationError("unknown profile \(profile): use lossless, C0, C1 or C2") }
+        guard CodecChoice(rawValue: codec.lowercased()) != nil else { throw ValidationError("unknown codec \(codec): use auto, j2k, htj2k or jxl") }
+        for (name, v) in [("--ssim", ssim), ("--tile-ssim", tileSSIM)] {
+            if let v, !(v > -1 && v <= 1) { throw ValidationError("\(name) must be in (-1, 1]") }
+        }
+        if let psnr, !(psnr > 0 && psnr.isFinite) { throw ValidationError("--psnr must be a positive number of dB") }
+        if let grainRetention, !(grainRetention > 0 && grainRetention.isFinite) { throw ValidationError("--grain-retention must be positive") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() async throws {
+        do {
+            try checkOptions()
+        } catch {
+            Output.error(error.message)
+            throw ExitCode(2)
+        }
+        guard let profile = Profile(name: profile), let choice = CodecChoice(rawValue: codec.lowercased()) else {
+            throw ExitCode(2)
+        }
+        let floor = profile.floor(ssim: ssim, psnr: psnr, tileSSIM: tileSSIM, grainRetention: grainRetention)
+        let settings = CompressionSettings(profile: profile, floor: floor, codec: choice,
+                                           jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+                                           resume: resume, note: note)
+        let run = CompressionRun(sources: sources.map { URL(fileURLWithPath: $0) }, output: URL(fileURLWithPath: output),
+                                 settings: settings, toolVersion: ReelpackVersion.string)
+        let display = ProgressDisplay()
+        let result: CompressionRun.Result
+        do {
+            result = try await run.run { display.update($0) }
+        } catch let error as EngineError where error.kind == .usage {
+            Output.error(error.description)
+            throw ExitCode(2)
+        } catch {
+            Output.error(String(describing: error))
+            throw ExitCode(1)
+        }
+        display.finish()
+        for frame in result.frames where frame.status == .failed {
+            Output.error("failed: \(frame.error ?? frame.source)")
+        }
+        if json {
+            try Output.printJSON(result)
+        } else {
+            print(Self.summaryText(result.summary))
+        }
+        if !result.succeeded { throw ExitCode(1) }
+    }
+
+    static func summaryText(_ s: RunSummary) -> String {
+        func f(_ v: Double?, _ d: Int) -> String { v.map { String(format: "%.\(d)f", $0) } ?? "–" }
+        return """
+            frames      \(s.frameCount) (\(s.frameCount - s.failed - s.kept) done, \(s.kept) kept, \(s.failed) failed, \(s.losslessFallbacks) stored losslessly)
+            bytes       \(s.sourceBytes) → \(s.outputBytes)   ratio \(f(s.ratio, 2)):1   storage reduction \(f(s.storageReduction * 100, 1)) %
+            SSIM        min \(f(s.ssimMin, 5))   mean \(f(s.ssimMean, 5))
+            PSNR        min \(f(s.psnrMin, 2)) dB   mean \(f(s.psnrMean, 2)) dB   (identical frames excluded)
+            tile floor  min \(f(s.tileFloorMin, 5))   mean \(f(s.tileFloorMean, 5))
+            iterations  \(s.iterations) (\(f(s.meanIterations, 1)) per frame)
+            time        \(f(s.seconds, 1)) s
+            """
+    }
+}
+
+/// Progress on stderr: a live bar on a terminal, plain lines every few seconds otherwise.
+final class ProgressDisplay: @unchecked Sendable {
+    // Guarded by `lock`: updates arrive from the engine's worker tasks.
+    private let lock = NSLock()
+    private let isTerminal = isatty(STDERR_FILENO) != 0
+    private var lastLine = Date.distantPast
+    private var drewBar = false
+
+    func update(_ p: CompressionRun.Progress) {
+        lock.lock(); defer { lock.unlock() }
+        let finished = p.done + p.failed + p.kept
+        let eta = p.eta.map { String(format: "%.0f s", $0) } ?? "–"
+        let ssim = p.meanSSIM.map { String(format: "%.4f", $0) } ?? "–"
+        let stats = "\(finished)/\(p.total) frames  \(String(format: "%.2f", p.framesPerSecond)) fps  ETA \(eta)  ratio \(String(format: "%.2f", p.ratio)):1  SSIM \(ssim)\(p.failed > 0 ? "  failed \(p.failed)" : "")"
+        if isTerminal {
+            let width = 24
+            let filled = p.total > 0 ? width * finished / p.total : width
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            FileHandle.standardError.write(Data("\r\u{1B}[K[\(bar)] \(stats)".utf8))
+            drewBar = true
+        } else if Date().timeIntervalSince(lastLine) >= 5 || finished == p.total {
+            FileHandle.standardError.write(Data("reelpack: \(stats)\n".utf8))
+            lastLine = Date()
+        }
+    }
+
+    func finish() {
+        lock.lock(); defer { lock.unlock() }
+        if drewBar { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import ImageCore
+import Testing
+@testable import Engine
+
+@Suite("Analysis reads a frame's features")
+struct FrameAnalyzerTests {
+    @Test("noise sigma reads the grain added, in code values", arguments: [(10, 4.0), (10, 8.0), (12, 16.0), (16, 200.0)])
+    func noiseMatchesGrain(bitDepth: Int, grain: Double) throws {
+        let frame = try SyntheticFrame.make(bitDepth: bitDepth, grain: grain, monochrome: true)
+        let sigma = FrameAnalyzer.analyze(frame).features.noiseSigma
+        #expect(sigma > grain * 0.75 && sigma < grain * 1.25, "estimated \(sigma) for grain \(grain)")
+    }
+
+    @Test("a clean synthetic frame reads near zero noise; more grain reads higher")
+    func noiseOrdering() throws {
+        let clean = FrameAnalyzer.analyze(try SyntheticFrame.make(grain: 0)).features.noiseSigma
+        let light = FrameAnalyzer.analyze(try SyntheticFrame.make(grain: 2)).features.noiseSigma
+        let heavy = FrameAnalyzer.analyze(try SyntheticFrame.make(grain: 6)).features.noiseSigma
+        #expect(clean < 0.3)
+        #expect(light > clean)
+        #expect(heavy > light * 2)
+    }
+
+    @Test("monochrome: R = G = B everywhere is detected, a tint is not")
+    func monochrome() throws {
+        #expect(FrameAnalyzer.analyze(try SyntheticFrame.make(monochrome: true)).features.monochrome)
+        let colour = FrameAnalyzer.analyze(try SyntheticFrame.make(monochrome: false)).features
+        #expect(!colour.monochrome)
+        #expect(colour.saturation > 0.05)
+    }
+
+    @Test("bits used: 10-bit codes padded into a 16-bit frame read as 10 bits")
+    func bitsUsed() throws {
+        let ten = try SyntheticFrame.make(bitDepth: 10, grain: 3)
+        #expect(FrameAnalyzer.analyze(ten).features.bitsUsed == 10)
+        let padded = try PixelBuffer(width: ten.width, height: ten.height, channels: 3, bitDepth: 16,
+                                     samples: ten.samples.map { $0 << 6 })
+        let f = FrameAnalyzer.analyze(padded).features
+        #expect(f.bitsUsed == 10)
+        #expect(f.codeMax <= 1023 << 6)
+    }
+
+    @Test("percentiles and tone shares describe the code range")
+    func tones() throws {
+        let f = FrameAnalyzer.analyze(try SyntheticFrame.make()).features
+        #expect(f.percentile0_1 <= f.percentile1 && f.percentile1 <= f.median && f.median <= f.percentile99 && f.percentile99 <= f.percentile99_9)
+        #expect(abs(f.shadows + f.midtones + f.highlights - 1) < 1e-9)
+        #expect(f.codeMin <= f.percentile0_1 && f.percentile99_9 <= f.codeMax)
+        #expect(f.edgeDensity > 0 && f.edgeDensity < 0.2)
+        #expect(f.smoothShare > 0.3)   // the clean gradient is smooth: banding risk
+        let grainy = FrameAnalyzer.analyze(try SyntheticFrame.make(grain: 8)).features
+        #expect(grainy.smoothShare < f.smoothShare)
+    }
+
+    @Test("scene change: the next frame of a shot is close, a different picture is a cut")
+    func sceneChange() throws {
+        let a = FrameAnalyzer.analyze(try SyntheticFrame.make(grain: 3, seed: 1))
+        let b = FrameAnalyzer.analyze(try SyntheticFrame.make(grain: 3, seed: 2), previous: a.signature)
+        let cut = FrameAnalyzer.analyze(try SyntheticFrame.make(grain: 3, seed: 3, shift: 0.3), previous: b.signature)
+        #expect(a.features.sceneChange == nil)
+        #expect(try #require(b.features.sceneChange) < 0.1)
+        #expect(!b.features.isSceneCut)
+        #expect(cut.features.isSceneCut)
+    }
+}
+
+@Suite("Analysis of synthetic film reels")
+struct FilmAnalysisTests {
+    @Test("film grain: more grain reads higher, a clean reel reads about zero", arguments: [10, 12])
+    func grain(bitDepth: Int) throws {
+        var readings: [Double] = []
+        for sigma in [0.0, 2, 6] {
+            let synth = try FilmSynthesizer(width: 192, height: 108, bitDepth: bitDepth, kind: .grain, seed: 3,
+                                            grainSigma: sigma * Double(1 << (bitDepth - 10)))
+            readings.append(FrameAnalyzer.analyze(synth.frame(0)).features.noiseSigma / Double(1 << (bitDepth - 10)))
+        }
+        #expect(readings[0] < 0.5, "\(readings)")
+        #expect(readings[1] > readings[0] && readings[2] > readings[1] * 2, "\(readings)")
+        #expect(readings[2] < 6, "correlated grain never reads above its deviation: \(readings)")
+    }
+
+    @Test("black-and-white reels are monochrome; an action reel's cut is seen")
+    func bwAndCuts() throws {
+        let bw = try FilmSynthesizer(width: 128, height: 72, kind: .bw)
+        #expect(FrameAnalyzer.analyze(bw.frame(0)).features.monochrome)
+        let action = try FilmSynthesizer(width: 128, height: 72, kind: .action, seed: 5)
+        var previous: FrameSignature?
+        var cuts: [Int] = []
+        for i in 0..<8 {
+            let r = FrameAnalyzer.analyze(action.frame(i), previous: previous)
+            if r.features.isSceneCut { cuts.append(i) }
+            previous = r.signature
+        }
+        #expect(cuts == [action.shotLength], "cuts at \(cuts)")
+    }
+}
