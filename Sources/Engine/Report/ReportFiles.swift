@@ -21,27 +21,28 @@ public enum ReportFiles {
         var out = "frame,status,source_bytes,output_bytes,ratio,ssim,tile_floor,psnr,identical,iterations,error\n"
         for f in model.frames {
             let cells: [String] = [
-                f.name, f.status, String(f.sourceBytes), f.outputBytes.map(String.init) ?? "",
+                f.name, ReportPage.statusText(f), f.sourceBytes.map(String.init) ?? "", f.outputBytes.map(String.init) ?? "",
                 f.ratio.map { String(format: "%.4f", $0) } ?? "",
                 f.ssim.map { String(format: "%.6f", $0) } ?? "",
                 f.tileFloor.map { String(format: "%.6f", $0) } ?? "",
-                f.identical ? "inf" : (f.psnr.map { String(format: "%.4f", $0) } ?? ""),
-                f.identical ? "true" : "false", String(f.iterations), f.error ?? "",
+                f.identical == true ? "inf" : (f.psnr.map { String(format: "%.4f", $0) } ?? ""),
+                f.identical == true ? "true" : "false", String(f.iterations), f.error ?? "",
             ]
             out += cells.map(csvCell).joined(separator: ",") + "\n"
         }
         return out
     }
 
-    /// The run's summary: settings, totals (DESIGN §5 `summary` keys) and per-frame rows.
+    /// The run's summary in the schema `compress` writes and `compress --json` prints
+    /// (`frames`, `summary`), so scripts read one format whichever command wrote it.
     public static func summaryJSON(_ model: ReportModel) throws -> Data {
         struct Summary: Encodable {
-            var settings: ReportModel.Settings
-            var summary: ReportModel.Totals
+            var frames: [FrameReport]
+            var summary: RunSummary
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(Summary(settings: model.settings, summary: model.totals))
+        return try encoder.encode(Summary(frames: model.frames, summary: model.summary))
     }
 
     static func csvCell(_ s: String) -> String {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Everything a run's report shows, gathered from the catalog: the settings, one
-/// row per frame, the provenance events and the worst frames with their previews.
+/// `FrameReport` per frame, the provenance events and the worst frames with their previews.
 /// `ReportPage` renders it as HTML; `ReportFiles` writes it as CSV and JSON.
 public struct ReportModel: Sendable, Codable {
     /// How the run was set up.
@@ -33,35 +33,6 @@ public struct ReportModel: Sendable, Codable {
         }
     }
 
-    /// One frame's outcome.
-    public struct Frame: Sendable, Codable {
-        public var name: String
-        public var sourceBytes: Int
-        public var outputBytes: Int?
-        public var ssim: Double?
-        public var tileFloor: Double?
-        /// nil with `identical` true for a bit-exact frame; nil alone when unknown.
-        public var psnr: Double?
-        public var identical: Bool
-        public var iterations: Int
-        /// "done", "fallback" (no lossy setting passed: stored lossless) or "failed".
-        public var status: String
-        public var error: String?
-
-        public init(name: String, sourceBytes: Int, outputBytes: Int?, ssim: Double?, tileFloor: Double?,
-                    psnr: Double?, identical: Bool, iterations: Int, status: String, error: String? = nil) {
-            self.name = name; self.sourceBytes = sourceBytes; self.outputBytes = outputBytes; self.ssim = ssim
-            self.tileFloor = tileFloor; self.psnr = psnr; self.identical = identical; self.iterations = iterations
-            self.status = status; self.error = error
-        }
-
-        /// Source bytes over output bytes, when written.
-        public var ratio: Double? {
-            guard let outputBytes, outputBytes > 0 else { return nil }
-            return Double(sourceBytes) / Double(outputBytes)
-        }
-    }
-
     /// A provenance event (PREMIS-style): what was done, when, by what, and how it went.
     public struct Event: Sendable, Codable {
         public var date: String
@@ -88,53 +59,24 @@ public struct ReportModel: Sendable, Codable {
     }
 
     public var settings: Settings
-    public var frames: [Frame]
+    /// One row per frame, in reel order (as `compress --json` prints them).
+    public var frames: [FrameReport]
     public var events: [Event]
     public var worst: [WorstFrame]
+    /// Wall time the run took, in seconds (0 when unknown).
+    public var seconds: Double
 
-    public init(settings: Settings, frames: [Frame], events: [Event] = [], worst: [WorstFrame] = []) {
+    public init(settings: Settings, frames: [FrameReport], events: [Event] = [], worst: [WorstFrame] = [],
+                seconds: Double = 0) {
         self.settings = settings; self.frames = frames; self.events = events; self.worst = worst
+        self.seconds = seconds
     }
 
-    /// Totals over the frames that were written.
-    public struct Totals: Sendable, Codable, Equatable {
-        public var frameCount: Int
-        public var failed: Int
-        public var fallbacks: Int
-        public var sourceBytes: Int
-        public var outputBytes: Int
-        /// Source over output bytes of the written frames (nil when none).
-        public var ratio: Double?
-        /// 1 − output/source (nil when none written).
-        public var storageReduction: Double?
-        public var ssimMin: Double?
-        public var ssimMean: Double?
-        public var tileFloorMin: Double?
-        public var psnrMin: Double?
-        public var psnrMean: Double?
-        public var identicalFrames: Int
-        public var iterationsMean: Double?
-    }
+    /// The run's totals (the same figures `compress` prints).
+    public var summary: RunSummary { RunSummary(reports: frames, seconds: seconds) }
+}
 
-    /// Totals over `frames`. Failed frames count in `failed` but not in the bytes.
-    public var totals: Totals {
-        let written = frames.filter { $0.outputBytes != nil && $0.status != "failed" }
-        let source = written.reduce(0) { $0 + $1.sourceBytes }
-        let output = written.reduce(0) { $0 + ($1.outputBytes ?? 0) }
-        let ssims = written.compactMap(\.ssim)
-        let tiles = written.compactMap(\.tileFloor)
-        let psnrs = written.compactMap(\.psnr)
-        func mean(_ xs: [Double]) -> Double? { xs.isEmpty ? nil : xs.reduce(0, +) / Double(xs.count) }
-        return Totals(
-            frameCount: frames.count,
-            failed: frames.count - written.count,
-            fallbacks: frames.filter { $0.status == "fallback" }.count,
-            sourceBytes: source, outputBytes: output,
-            ratio: output > 0 ? Double(source) / Double(output) : nil,
-            storageReduction: source > 0 && output > 0 ? 1 - Double(output) / Double(source) : nil,
-            ssimMin: ssims.min(), ssimMean: mean(ssims), tileFloorMin: tiles.min(),
-            psnrMin: psnrs.min(), psnrMean: mean(psnrs),
-            identicalFrames: written.filter(\.identical).count,
-            iterationsMean: mean(written.map { Double($0.iterations) }))
-    }
+extension FrameReport {
+    /// The source's file name.
+    public var name: String { URL(fileURLWithPath: source).lastPathComponent }
 }

@@ -5,7 +5,8 @@ import Foundation
 public enum ReportPage {
     /// The whole page.
     public static func html(_ model: ReportModel) -> String {
-        let t = model.totals
+        let t = model.summary
+        let identicalFrames = model.frames.filter { $0.identical == true }.count
         let s = model.settings
         let written = model.frames
         var page = """
@@ -18,11 +19,11 @@ public enum ReportPage {
         <p class="sub">Reelpack report · profile <b>\(HTML.escape(s.profile))</b> · codec \(HTML.escape(s.codec)) · \(HTML.escape(s.tool))</p></header>
         <section class="cards">
         \(card("Frames", "\(t.frameCount)", t.failed > 0 ? "\(t.failed) failed" : "all written", alert: t.failed > 0))
-        \(card("Ratio", t.ratio.map { String(format: "%.2f:1", $0) } ?? "–", "source ÷ output bytes"))
-        \(card("Storage saved", t.storageReduction.map { String(format: "%.1f %%", $0 * 100) } ?? "–", "\(bytes(t.sourceBytes)) → \(bytes(t.outputBytes))"))
+        \(card("Ratio", (t.outputBytes > 0 ? String(format: "%.2f:1", t.ratio) : "–"), "source ÷ output bytes"))
+        \(card("Storage saved", (t.outputBytes > 0 ? String(format: "%.1f %%", t.storageReduction * 100) : "–"), "\(bytes(t.sourceBytes)) → \(bytes(t.outputBytes))"))
         \(card("SSIM", t.ssimMin.map { String(format: "%.4f", $0) } ?? "–", t.ssimMean.map { String(format: "min · mean %.4f", $0) } ?? "min"))
-        \(card("PSNR", t.psnrMin.map { String(format: "%.2f dB", $0) } ?? (t.identicalFrames > 0 ? "∞" : "–"), t.identicalFrames > 0 ? "\(t.identicalFrames) bit-exact frames" : (t.psnrMean.map { String(format: "min · mean %.2f dB", $0) } ?? "min")))
-        \(card("Iterations", t.iterationsMean.map { String(format: "%.2f", $0) } ?? "–", "mean per frame"))
+        \(card("PSNR", t.psnrMin.map { String(format: "%.2f dB", $0) } ?? (identicalFrames > 0 ? "∞" : "–"), identicalFrames > 0 ? "\(identicalFrames) bit-exact frames" : (t.psnrMean.map { String(format: "min · mean %.2f dB", $0) } ?? "min")))
+        \(card("Iterations", (t.frameCount > t.failed ? String(format: "%.2f", t.meanIterations) : "–"), "mean per frame"))
         </section>
         """
 
@@ -36,10 +37,10 @@ public enum ReportPage {
 
         page += "<section><h2>Storage impact</h2><table class=\"grid\"><thead><tr><th>Frames</th><th>Source</th><th>Output</th><th>Reduction</th><th>Ratio</th><th>Fallbacks to lossless</th></tr></thead><tbody><tr>"
         page += "<td>\(t.frameCount - t.failed)</td><td>\(bytes(t.sourceBytes))</td><td>\(bytes(t.outputBytes))</td>"
-        page += "<td>\(t.storageReduction.map { String(format: "%.1f %%", $0 * 100) } ?? "–")</td>"
-        page += "<td>\(t.ratio.map { String(format: "%.2f:1", $0) } ?? "–")</td><td>\(t.fallbacks)</td></tr></tbody></table></section>"
+        page += "<td>\((t.outputBytes > 0 ? String(format: "%.1f %%", t.storageReduction * 100) : "–"))</td>"
+        page += "<td>\((t.outputBytes > 0 ? String(format: "%.2f:1", t.ratio) : "–"))</td><td>\(t.losslessFallbacks)</td></tr></tbody></table></section>"
 
-        let ok = written.map { $0.status == "failed" ? nil : $0 }
+        let ok = written.map { $0.status == .failed ? nil : $0 }
         page += "<section><h2>Along the reel</h2><div class=\"plots\">"
         page += figure("SSIM per frame", SVGChart.line(values: ok.map { $0?.ssim }, floor: s.floors.ssim, label: "SSIM",
                                                        color: "#1565c0", format: { String(format: "%.4f", $0) }))
@@ -70,7 +71,7 @@ public enum ReportPage {
             page += "</tbody></table><p class=\"hint\">Heat map: largest absolute difference per cell; white = 2 % of the code range or more.</p></section>"
         }
 
-        let failed = written.filter { $0.status == "failed" }
+        let failed = written.filter { $0.status == .failed }
         if !failed.isEmpty {
             page += "<section><h2>Failed frames</h2><table class=\"grid\"><thead><tr><th>Frame</th><th>Error</th></tr></thead><tbody>"
             for f in failed { page += "<tr class=\"bad\"><td>\(HTML.escape(f.name))</td><td>\(HTML.escape(f.error ?? "unknown"))</td></tr>" }
@@ -79,7 +80,7 @@ public enum ReportPage {
 
         page += "<section><h2>All frames</h2><table class=\"grid small\"><thead><tr><th>#</th><th>Frame</th><th>Status</th><th>Source</th><th>Output</th><th>Ratio</th><th>SSIM</th><th>Tile floor</th><th>PSNR</th><th>Iter.</th></tr></thead><tbody>"
         for (i, f) in written.enumerated() {
-            page += "<tr class=\"\(f.status == "failed" ? "bad" : "")\"><td>\(i + 1)</td><td>\(HTML.escape(f.name))</td><td>\(HTML.escape(f.status))</td><td>\(bytes(f.sourceBytes))</td><td>\(f.outputBytes.map(bytes) ?? "–")</td><td>\(num(f.ratio, "%.2f"))</td><td>\(num(f.ssim, "%.4f"))</td><td>\(num(f.tileFloor, "%.4f"))</td><td>\(psnrText(f))</td><td>\(f.iterations)</td></tr>"
+            page += "<tr class=\"\(f.status == .failed ? "bad" : "")\"><td>\(i + 1)</td><td>\(HTML.escape(f.name))</td><td>\(HTML.escape(statusText(f)))</td><td>\(f.sourceBytes.map(bytes) ?? "–")</td><td>\(f.outputBytes.map(bytes) ?? "–")</td><td>\(num(f.ratio, "%.2f"))</td><td>\(num(f.ssim, "%.4f"))</td><td>\(num(f.tileFloor, "%.4f"))</td><td>\(psnrText(f))</td><td>\(f.iterations)</td></tr>"
         }
         page += "</tbody></table></section>"
 
@@ -112,9 +113,13 @@ public enum ReportPage {
 
     static func num(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "–" }
 
-    static func psnrText(_ f: ReportModel.Frame?) -> String {
+    static func statusText(_ f: FrameReport) -> String {
+        f.fellBackToLossless ? "\(f.status.rawValue), lossless fallback" : f.status.rawValue
+    }
+
+    static func psnrText(_ f: FrameReport?) -> String {
         guard let f else { return "–" }
-        if f.identical { return "∞ (exact)" }
+        if f.identical == true { return "∞ (exact)" }
         return num(f.psnr, "%.2f")
     }
 
