@@ -22,6 +22,7 @@ struct Reelpack: AsyncParsableCommand {
             SynthCommand.self,
             AnalyzeCommand.self,
             CompressCommand.self,
+            ReportCommand.self,
         ]
     )
 

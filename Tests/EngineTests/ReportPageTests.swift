@@ -75,7 +75,7 @@ import Testing
         distorted[10, 10, 1] = 0
         let thumb = Preview.thumbnail(frame, maxWidth: 32)
         #expect(thumb.width == 32 && thumb.height == 24)
-        let heat = Preview.errorHeatMap(reference: frame, test: distorted, maxWidth: 32)
+        let heat = Preview.errorHeatMap(reference: frame, test: distorted, maxWidth: 32).picture
         // The one damaged sample lights exactly one cell (max pooling keeps it).
         let lit = stride(from: 0, to: heat.pixels.count, by: 3).filter { heat.pixels[$0] > 0 }
         #expect(lit.count == 1)

@@ -16,7 +16,7 @@ import Testing
         model.worst = [.init(name: "reel_86401.dpx",
                              source: try Preview.thumbnail(frame).png(),
                              output: try Preview.thumbnail(decoded).png(),
-                             heatMap: try Preview.errorHeatMap(reference: frame, test: decoded).png())]
+                             heatMap: try Preview.errorHeatMap(reference: frame, test: decoded).picture.png(), heatMapScale: 1023)]
 
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -14,7 +14,7 @@ public final class Catalog: Sendable {
     /// The catalog's file name inside the output folder.
     public static let fileName = "reelpack.sqlite"
 
-    private let db: DatabaseQueue
+    let db: DatabaseQueue   // internal: read by the extensions in Catalog+Report.swift
 
     /// Opens (or creates) the catalog at `url` and brings its schema up to date.
     /// - Throws: `CatalogError` when the file cannot be opened or is from a newer version.

@@ -54,14 +54,14 @@ public enum Preview {
 
     /// Where `test` differs from `reference`: the largest absolute difference in each
     /// preview cell (max-pooled, so a small artifact is not averaged away), coloured
-    /// from black through red to yellow and white; `fullScale` is the difference, in
-    /// code values, shown as white (default 2 % of the code range).
+    /// from black through red and yellow to white. White is `fullScale` code values or
+    /// more; by default the 99th percentile of the cells, so the map shows where the
+    /// error concentrates whatever its size (`scale` says what white means).
     /// - Precondition: both frames have the same geometry (checked by the caller's metrics).
     public static func errorHeatMap(reference: PixelBuffer, test: PixelBuffer, maxWidth: Int = 240,
-                                    fullScale: Double? = nil) -> Picture {
+                                    fullScale: Double? = nil) -> (picture: Picture, scale: Double) {
         let (w, h) = previewSize(width: reference.width, height: reference.height, maxWidth: maxWidth)
-        let full = fullScale ?? max(1, Double(reference.maxValue) * 0.02)
-        var out = [UInt8](repeating: 0, count: w * h * 3)
+        var cells = [Int](repeating: 0, count: w * h)
         let channels = min(reference.channels, test.channels)
         reference.samples.withUnsafeBufferPointer { r in
             test.samples.withUnsafeBufferPointer { t in
@@ -77,16 +77,21 @@ public enum Preview {
                                 for x in x0..<x1 { worst = max(worst, abs(Int(r[row + x]) - Int(t[row + x]))) }
                             }
                         }
-                        let v = min(1.0, Double(worst) / full)
-                        let base = (ty * w + tx) * 3
-                        // black -> red -> yellow -> white
-                        out[base] = UInt8(min(255, v * 3 * 255))
-                        out[base + 1] = UInt8(max(0, min(255, (v * 3 - 1) * 255)))
-                        out[base + 2] = UInt8(max(0, min(255, (v * 3 - 2) * 255)))
+                        cells[ty * w + tx] = worst
                     }
                 }
             }
         }
-        return Picture(width: w, height: h, channels: 3, pixels: out)
+        let sorted = cells.sorted()
+        let full = max(1, fullScale ?? Double(sorted[min(sorted.count - 1, sorted.count * 99 / 100)]))
+        var out = [UInt8](repeating: 0, count: w * h * 3)
+        for (i, worst) in cells.enumerated() {
+            let v = min(1.0, Double(worst) / full)
+            // black -> red -> yellow -> white
+            out[i * 3] = UInt8(min(255, v * 3 * 255))
+            out[i * 3 + 1] = UInt8(max(0, min(255, (v * 3 - 1) * 255)))
+            out[i * 3 + 2] = UInt8(max(0, min(255, (v * 3 - 2) * 255)))
+        }
+        return (Picture(width: w, height: h, channels: 3, pixels: out), full)
     }
 }

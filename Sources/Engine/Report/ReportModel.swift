@@ -52,9 +52,12 @@ public struct ReportModel: Sendable, Codable {
         public var source: [UInt8]
         public var output: [UInt8]
         public var heatMap: [UInt8]
+        /// The difference, in code values, shown as white in the heat map.
+        public var heatMapScale: Double
 
-        public init(name: String, source: [UInt8], output: [UInt8], heatMap: [UInt8]) {
+        public init(name: String, source: [UInt8], output: [UInt8], heatMap: [UInt8], heatMapScale: Double) {
             self.name = name; self.source = source; self.output = output; self.heatMap = heatMap
+            self.heatMapScale = heatMapScale
         }
     }
 

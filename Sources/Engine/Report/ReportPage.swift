@@ -66,9 +66,9 @@ public enum ReportPage {
             for w in model.worst {
                 let f = byName[w.name]
                 page += "<tr><td>\(HTML.escape(w.name))</td><td>\(num(f?.ssim, "%.4f"))</td><td>\(num(f?.tileFloor, "%.4f"))</td><td>\(psnrText(f))</td>"
-                page += "<td>\(img(w.source, "source"))</td><td>\(img(w.output, "output"))</td><td>\(img(w.heatMap, "error heat map"))</td></tr>"
+                page += "<td>\(img(w.source, "source"))</td><td>\(img(w.output, "output"))</td><td>\(img(w.heatMap, "error heat map"))<div class=\"hint\">white ≥ \(Int(w.heatMapScale)) codes</div></td></tr>"
             }
-            page += "</tbody></table><p class=\"hint\">Heat map: largest absolute difference per cell; white = 2 % of the code range or more.</p></section>"
+            page += "</tbody></table><p class=\"hint\">Heat map: largest absolute difference per cell, black (none) through red and yellow to white (the frame's 99th-percentile cell error, given under each map).</p></section>"
         }
 
         let failed = written.filter { $0.status == .failed }

@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+
+/// Reading a run back out of the catalog, for `reelpack report`.
+extension Catalog {
+    /// What the catalog holds about the runs into one output folder.
+    public struct RunHistory: Sendable {
+        /// Settings of the latest run (JSON of `CompressionSettings`), nil when none.
+        public var latestSettings: CompressionSettings?
+        /// Start of the first run and end of the latest, ISO 8601.
+        public var started: String?
+        public var finished: String?
+        /// Tool version of the latest run.
+        public var toolVersion: String?
+        /// Notes given with `--note`, oldest first.
+        public var notes: [String]
+        /// Wall time of the latest run, from its stored summary (0 when unknown).
+        public var seconds: Double
+        /// Number of runs (a resumed reel has several).
+        public var runCount: Int
+    }
+
+    /// The runs recorded in this catalog.
+    /// - Throws: `CatalogError` on a database failure.
+    public func runHistory() throws -> RunHistory {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT startedAt, endedAt, toolVersion, settings, note, summary FROM runs ORDER BY id")
+            let latest = rows.last
+            let settings = (latest?["settings"] as String?).flatMap {
+                try? JSONDecoder().decode(CompressionSettings.self, from: Data($0.utf8))
+            }
+            let summary = (latest?["summary"] as String?).flatMap {
+                try? JSONDecoder().decode(RunSummary.self, from: Data($0.utf8))
+            }
+            return RunHistory(latestSettings: settings, started: rows.first?["startedAt"], finished: latest?["endedAt"],
+                              toolVersion: latest?["toolVersion"], notes: rows.compactMap { $0["note"] as String? },
+                              seconds: summary?.seconds ?? 0, runCount: rows.count)
+        }
+    }
+
+    /// One report per frame the catalog knows, in reel order (sequence number, then
+    /// name): done frames with their results, failed ones with their latest error,
+    /// frames left pending by an interrupted run as failed with that reason.
+    public func frameReports() throws -> [FrameReport] {
+        let done = try completedFrames()
+        return try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT f.id, f.name, f.sourcePath, f.sourceBytes, f.status,
+                       (SELECT message FROM errors e WHERE e.frameId = f.id ORDER BY e.id DESC LIMIT 1) AS error
+                FROM frames f ORDER BY f.sequenceNumber IS NULL, f.sequenceNumber, f.name
+                """)
+            return rows.map { row in
+                let name: String = row["name"]
+                if let completed = done[name] {
+                    var report = completed.report
+                    report.status = .done
+                    return report
+                }
+                var report = FrameReport(source: row["sourcePath"], status: .failed)
+                report.sourceBytes = row["sourceBytes"]
+                let status: String = row["status"]
+                report.error = row["error"] ?? (status == "pending" ? "not completed: the run was interrupted (use --resume)" : "failed")
+                return report
+            }
+        }
+    }
+
+    /// A provenance event as stored, with the frame it concerns.
+    public struct EventRecord: Sendable {
+        public var date: String
+        public var type: String
+        public var outcome: String
+        public var agent: String
+        public var detail: String?
+        public var frame: String?
+    }
+
+    /// Every event, oldest first.
+    public func events() throws -> [EventRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT e.eventDateTime, e.eventType, e.outcome, e.agent, e.detail, f.name
+                FROM events e LEFT JOIN frames f ON f.id = e.frameId ORDER BY e.id
+                """).map { row in
+                EventRecord(date: row[0], type: row[1], outcome: row[2], agent: row[3], detail: row[4], frame: row[5])
+            }
+        }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try db.read(body)
+        } catch {
+            throw CatalogError(path: db.path, reason: "\(error)")
+        }
+    }
+}
