@@ -5,6 +5,7 @@ import Foundation
 let benchmarks: [String: () throws -> Void] = [
     "codecs": CodecBench.run,
     "jxl": JPEGXLBenchmark.run,
+    "dpx": DPXBench.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())

@@ -56,14 +56,8 @@ import Testing
         return out
     }
 
-    /// Bit replication of a `bits`-bit code to 16 bits, as oiiotool converts.
-    static func replicate(_ v: UInt16, bits: Int) -> UInt16 {
-        var out: UInt32 = 0, have = 0
-        while have < 16 { out = out << bits | UInt32(v); have += bits }
-        return UInt16(truncatingIfNeeded: out >> (have - 16))
-    }
-
-    static let ffmpegReadable = Corpus.allDPX.filter { !$0.contains("packed") && !$0.contains("luma10") && !$0.hasSuffix("12.dpx") && !$0.contains("709_12") }
+    /// ffmpeg 5.1 refuses packed 10-bit ("Packing to 32bit required"); it reads every other corpus file.
+    static let ffmpegReadable = Corpus.allDPX.filter { !$0.contains("rgb10_packed") && !$0.contains("luma10") }
     static let oiioSamples = ["third-party/oiio_rgb10_packed.dpx", "third-party/oiio_luma10.dpx", "third-party/oiio_rgb12.dpx",
                               "third-party/oiio_rgb10_filledB.dpx", "third-party/ffmpeg_gbrp12le.dpx",
                               "third-party/dpx_nuke_16bits_rgba.dpx", "photos/Carrots_709_12.dpx"]
@@ -74,7 +68,8 @@ import Testing
         let pixels = try DPXReader.read(try Data(contentsOf: url), name: path).pixels
         let theirs = try Self.ffmpegDecode(url, like: pixels)
         #expect(theirs.count == pixels.samples.count)
-        #expect(theirs == pixels.samples, "\(path): differs from ffmpeg")
+        let same = theirs == pixels.samples
+        #expect(same, "\(path): differs from ffmpeg at sample \(firstDifference(theirs, pixels.samples) ?? -1)")
     }
 
     @Test(arguments: oiioSamples)
@@ -82,10 +77,14 @@ import Testing
         let dir = try TemporaryDirectory(); defer { dir.remove() }
         let url = Corpus.url(path)
         let pixels = try DPXReader.read(try Data(contentsOf: url), name: path).pixels
-        let theirs = try Self.oiioDecode(url, like: pixels, in: dir)
-        let ours = pixels.samples.map { Self.replicate($0, bits: pixels.bitDepth) }
-        #expect(theirs.count == ours.count)
-        #expect(theirs == ours, "\(path): differs from oiiotool")
+        let oiio = try Self.oiioDecode(url, like: pixels, in: dir)
+        // oiiotool widens by bit replication (filled 12-bit: by a shift); either way the
+        // top bits are the codes.
+        let shift = UInt16(16 - pixels.bitDepth)
+        let theirCodes = oiio.map { $0 >> shift }, ours = pixels.samples
+        #expect(theirCodes.count == ours.count)
+        let same = theirCodes == ours
+        #expect(same, "\(path): differs from oiiotool at sample \(firstDifference(theirCodes, ours) ?? -1)")
     }
 
     /// A synthetic frame that uses every code of its depth somewhere.
@@ -114,12 +113,24 @@ import Testing
         let data = try DPXWriter.write(pixels, options: DPXWriteOptions(packing: packing, byteOrder: order))
         let url = dir.file("w.dpx")
         try data.write(to: url)
-        #expect(try DPXReader.read(data).pixels == pixels)
-        let ours16 = pixels.samples.map { Self.replicate($0, bits: bits) }
-        #expect(try Self.oiioDecode(url, like: pixels, in: dir) == ours16, "oiiotool differs")
-        // ffmpeg reads filled 10/12-bit, 8 and 16 bit; not packed 10/12-bit.
-        if !(packing == .packed && (bits == 10 || bits == 12)) && !(bits == 10 && packing == .filledB) {
-            #expect(try Self.ffmpegDecode(url, like: pixels) == pixels.samples, "ffmpeg differs")
+        let readBack = try DPXReader.read(data).pixels == pixels
+        #expect(readBack)
+        let oiio = try Self.oiioDecode(url, like: pixels, in: dir).map { $0 >> UInt16(16 - bits) }
+        let sameOIIO = oiio == pixels.samples
+        if channels == 4 && bits == 10 {
+            // OpenImageIO 2.4.7 reads the last sample of a 4-channel 10-bit row whose last
+            // word holds one sample as 0, even in files it wrote itself (a 37-pixel-wide RGBA
+            // file oiiotool writes with alpha 1023 reads back with alpha 0 in the last
+            // column); ffmpeg and Reelpack read the stored value.
+            withKnownIssue { #expect(sameOIIO) }
+        } else {
+            #expect(sameOIIO, "oiiotool differs at \(firstDifference(oiio, pixels.samples) ?? -1)")
+        }
+        // ffmpeg reads every flavour but packed 10-bit.
+        if !(packing == .packed && bits == 10) {
+            let ff = try Self.ffmpegDecode(url, like: pixels)
+            let sameFF = ff == pixels.samples
+            #expect(sameFF, "ffmpeg differs at \(firstDifference(ff, pixels.samples) ?? -1)")
         }
     }
 }

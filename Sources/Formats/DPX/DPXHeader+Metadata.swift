@@ -2,7 +2,13 @@ import Foundation
 import ImageCore
 
 extension DPXHeader {
-    /// Readable name of a DPX transfer characteristic or colorimetric code (SMPTE 268M table).
+    /// Readable name of a DPX colorimetric code: as the transfer table, except that codes
+    /// 2 and 3 mean "not applicable" there (SMPTE 268M).
+    public static func colorimetricName(_ code: Int) -> String {
+        code == 2 || code == 3 ? "not applicable (\(code))" : characteristicName(code)
+    }
+
+    /// Readable name of a DPX transfer characteristic code (SMPTE 268M table).
     public static func characteristicName(_ code: Int) -> String {
         switch code {
         case 0: "user-defined"
@@ -40,7 +46,7 @@ extension DPXHeader {
         default: .rgb
         }
         if el.transfer != 255 { m.transfer = Self.characteristicName(el.transfer) }
-        if el.colorimetric != 255 { m.colorimetric = Self.characteristicName(el.colorimetric) }
+        if el.colorimetric != 255 { m.colorimetric = Self.colorimetricName(el.colorimetric) }
         m.orientation = image.orientation
         if let rate = film?.frameRate, rate > 0 {
             m.frameRate = Double(rate)

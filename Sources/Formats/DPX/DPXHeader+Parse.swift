@@ -124,11 +124,13 @@ extension DPXHeader {
             throw FormatError(.malformed, "image data offset \(dataOffset) is past the end of the \(fileSize)-byte file")
         }
 
-        // Rows: aligned to 32-bit words as the standard says; unaligned only when the
-        // file's size proves it and rules out the aligned form.
-        let eol = element.endOfLinePadding
-        guard eol < 1 << 20 else {
-            throw FormatError(.malformed, "end-of-line padding \(eol) bytes is absurd")
+        // Rows: aligned to 32-bit words as the standard says; back to back (as
+        // OpenImageIO writes 8-, 16- and filled 12-bit rows) when the file's size
+        // rules out the aligned form.
+        var eol = element.endOfLinePadding
+        if eol >= 1 << 20 {
+            warnings.append("end-of-line padding \(eol) bytes is absurd; ignored")
+            eol = 0
         }
         var layout = try DPXLayout(width: width, height: height, channels: channels, bitDepth: element.bitDepth,
                                    packing: packing, byteOrder: byteOrder, dataOffset: dataOffset,
@@ -137,7 +139,6 @@ extension DPXHeader {
         if layout.dataBytes > available {
             if let unaligned = DPXLayout.unalignedRowBytes(samples: width * channels, bitDepth: element.bitDepth, packing: packing),
                unaligned != layout.rowBytes, (unaligned + eol) * height <= available {
-                warnings.append("rows are not padded to 32-bit words (the file is too short for padded rows)")
                 layout.rowBytes = unaligned
                 layout.rowStride = unaligned + eol
             } else if eol > 0, layout.rowBytes * height <= available {

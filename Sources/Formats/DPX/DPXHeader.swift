@@ -221,15 +221,21 @@ public struct DPXLayout: Sendable, Codable, Equatable {
     /// Samples per row.
     public var samplesPerRow: Int { width * channels }
 
-    /// A layout with rows aligned to 32-bit words, the way the standard and most writers do.
+    /// A layout with rows aligned to 32-bit words (`alignRows`), or, for samples that
+    /// do not share words (8- and 16-bit, 12-bit filled), rows back to back as
+    /// OpenImageIO and ffmpeg write them (`alignRows: false`; 10-bit and packed 12-bit
+    /// rows are always word-aligned).
     /// - Throws: `FormatError(.unsupported)` for a depth/packing pair DPX does not define.
     public init(width: Int, height: Int, channels: Int, bitDepth: Int, packing: DPXPacking,
-                byteOrder: DPXByteOrder, dataOffset: Int, endOfLinePadding: Int = 0) throws {
+                byteOrder: DPXByteOrder, dataOffset: Int, endOfLinePadding: Int = 0, alignRows: Bool = true) throws {
         self.width = width; self.height = height; self.channels = channels
         self.bitDepth = bitDepth; self.packing = packing; self.byteOrder = byteOrder
         self.dataOffset = dataOffset
-        guard let bytes = Self.alignedRowBytes(samples: width * channels, bitDepth: bitDepth, packing: packing) else {
+        guard var bytes = Self.alignedRowBytes(samples: width * channels, bitDepth: bitDepth, packing: packing) else {
             throw FormatError(.unsupported, "\(bitDepth)-bit DPX samples are not supported (8, 10, 12 or 16)")
+        }
+        if !alignRows, let unaligned = Self.unalignedRowBytes(samples: width * channels, bitDepth: bitDepth, packing: packing) {
+            bytes = unaligned
         }
         rowBytes = bytes
         rowStride = bytes + endOfLinePadding

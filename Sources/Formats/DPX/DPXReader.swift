@@ -55,18 +55,26 @@ public enum DPXReader {
         guard layout.dataOffset >= 0, layout.dataOffset + layout.dataBytes <= data.count else {
             throw FormatError(.malformed, file: name, "truncated image data: \(layout.dataBytes) bytes needed at offset \(layout.dataOffset), file has \(data.count)")
         }
-        var pixels: PixelBuffer
         do {
-            pixels = try PixelBuffer(width: layout.width, height: layout.height, channels: layout.channels, bitDepth: layout.bitDepth)
+            try PixelBuffer.validate(width: layout.width, height: layout.height, channels: layout.channels, bitDepth: layout.bitDepth)
         } catch {
             throw FormatError(.limitExceeded, file: name, "\(error)")
         }
-        data.withUnsafeBytes { file in
-            pixels.samples.withUnsafeMutableBufferPointer { planes in
-                guard let p = planes.baseAddress else { return }
-                DPXSampleCodec.decode(file: file, layout: layout, planes: p)
+        // Every sample is written by the decoder, so the planes need no zero fill first.
+        let count = layout.width * layout.height * layout.channels
+        let samples = [UInt16](unsafeUninitializedCapacity: count) { planes, initialized in
+            data.withUnsafeBytes { file in
+                if let p = planes.baseAddress {
+                    DPXSampleCodec.decode(file: file, layout: layout, planes: p)
+                }
             }
+            initialized = count
         }
-        return pixels
+        do {
+            return try PixelBuffer(width: layout.width, height: layout.height, channels: layout.channels,
+                                   bitDepth: layout.bitDepth, samples: samples)
+        } catch {
+            throw FormatError(.limitExceeded, file: name, "\(error)")
+        }
     }
 }

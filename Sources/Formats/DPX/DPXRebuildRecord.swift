@@ -6,30 +6,27 @@ import ImageCore
 /// end-of-line padding) as sparse patches, and whatever follows the image data.
 ///
 /// Stored as compact JSON in `SourceFrame.rebuildRecord`. Patches are only present
-/// when some padding byte is non-zero; runs closer than 16 bytes are merged.
+/// when some padding byte is non-zero; runs closer than 16 bytes are merged, and the
+/// runs are stored as one base64 string of `(gap, length, bytes)` records, with gap and
+/// length as LEB128 varints (a row's stray tail bits cost a few bytes, not a JSON object).
 public struct DPXRebuildRecord: Sendable, Codable, Equatable {
     /// Always "dpx": tells this record apart from other formats' records.
     public var format: String = "dpx"
     /// Record version.
     public var version: Int = 1
-    /// Bytes before the image data (base64), with trailing zero bytes removed.
+    /// Bytes before the image data (base64), without the trailing run of `headerFill` bytes.
     public var header: String
+    /// The byte that fills the header region after `header` (nil: zero). Writers pad
+    /// the space up to the image data with zeros or all-ones; the run is not stored.
+    public var headerFill: UInt8?
     /// Length of the header region (the image data offset), in bytes.
     public var headerLength: Int
     public var layout: DPXLayout
-    /// Bytes that differ from a zero-padded encoding of the samples: offset within the
-    /// image data and the original bytes (base64).
-    public var patches: [Patch]?
+    /// Bytes that differ from a zero-padded encoding of the samples (see the type's
+    /// description), or nil when every padding bit is zero.
+    public var patches: String?
     /// Bytes after the image data (base64), when the file has any.
     public var trailer: String?
-
-    /// A run of original image-data bytes.
-    public struct Patch: Sendable, Codable, Equatable {
-        /// Offset from the start of the image data.
-        public var at: Int
-        /// The bytes (base64).
-        public var bytes: String
-    }
 
     /// Builds the record for a file read into `data` whose samples are `pixels`.
     /// - Throws: `FormatError` when the layout does not fit `data`.
@@ -39,14 +36,22 @@ public struct DPXRebuildRecord: Sendable, Codable, Equatable {
         guard end <= data.count else {
             throw FormatError(.malformed, file: name, "truncated image data")
         }
-        let encoded = try DPXWriter.encodeImageData(pixels, layout: layout)
+        guard pixels.width == layout.width, pixels.height == layout.height, pixels.channels == layout.channels else {
+            throw FormatError(.malformed, file: name, "samples do not match the DPX layout")
+        }
         var headerBytes = data.prefix(layout.dataOffset)
-        while let last = headerBytes.last, last == 0 { headerBytes.removeLast() }
-        let original = data.subdata(in: layout.dataOffset..<end)
-        let patches = diff(original: original, encoded: encoded)
+        let fill = headerBytes.last ?? 0
+        while let last = headerBytes.last, last == fill { headerBytes.removeLast() }
+        let runs = data.withUnsafeBytes { file in
+            pixels.samples.withUnsafeBufferPointer { planes in
+                planes.baseAddress.map { DPXSampleCodec.differences(file: file, planes: $0, layout: layout) } ?? []
+            }
+        }
+        let patches = packPatches(runs, from: data, base: layout.dataOffset)
         let trailer = end < data.count ? data.subdata(in: end..<data.count).base64EncodedString() : nil
-        return DPXRebuildRecord(header: Data(headerBytes).base64EncodedString(), headerLength: layout.dataOffset,
-                                layout: layout, patches: patches.isEmpty ? nil : patches, trailer: trailer)
+        return DPXRebuildRecord(header: Data(headerBytes).base64EncodedString(), headerFill: fill == 0 ? nil : fill,
+                                headerLength: layout.dataOffset,
+                                layout: layout, patches: patches, trailer: trailer)
     }
 
     /// Compact JSON of the record.
@@ -65,30 +70,51 @@ public struct DPXRebuildRecord: Sendable, Codable, Equatable {
         return record
     }
 
-    /// Runs of bytes where `original` and `encoded` (same length) differ.
-    static func diff(original: Data, encoded: Data) -> [Patch] {
-        var runs: [Range<Int>] = []
-        original.withUnsafeBytes { (a: UnsafeRawBufferPointer) in
-            encoded.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
-                let n = min(a.count, b.count)
-                guard let pa = a.baseAddress, let pb = b.baseAddress else { return }
-                var i = 0
-                while i < n {
-                    // Skip equal 8-byte blocks fast.
-                    if i + 8 <= n, pa.loadUnaligned(fromByteOffset: i, as: UInt64.self) == pb.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
-                        i += 8; continue
-                    }
-                    if pa.load(fromByteOffset: i, as: UInt8.self) != pb.load(fromByteOffset: i, as: UInt8.self) {
-                        if let last = runs.last, i - last.upperBound < 16 {
-                            runs[runs.count - 1] = last.lowerBound..<(i + 1)
-                        } else {
-                            runs.append(i..<(i + 1))
-                        }
-                    }
-                    i += 1
-                }
-            }
+    /// The runs as base64 of `(gap since the previous run's end, length, bytes)`; nil when there are none.
+    static func packPatches(_ runs: [Range<Int>], from original: Data, base: Int) -> String? {
+        guard !runs.isEmpty else { return nil }
+        var out = [UInt8]()
+        func varint(_ value: Int) {
+            var v = UInt(value)
+            while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+            out.append(UInt8(v))
         }
-        return runs.map { Patch(at: $0.lowerBound, bytes: original.subdata(in: $0).base64EncodedString()) }
+        var end = 0
+        for run in runs {
+            varint(run.lowerBound - end); varint(run.count)
+            let from = original.startIndex + base
+            out.append(contentsOf: original[(from + run.lowerBound)..<(from + run.upperBound)])
+            end = run.upperBound
+        }
+        return Data(out).base64EncodedString()
+    }
+
+    /// Applies packed patches to `image`.
+    /// - Throws: `FormatError(.malformed)` when the patches are damaged or reach past the image.
+    static func applyPatches(_ packed: String, to image: inout Data) throws {
+        guard let bytes = Data(base64Encoded: packed).map([UInt8].init) else {
+            throw FormatError(.malformed, "DPX record's patches are not base64")
+        }
+        var i = 0, end = 0
+        func varint() throws -> Int {
+            var v = 0, shift = 0
+            while i < bytes.count, shift < 56 {
+                let b = bytes[i]; i += 1
+                v |= Int(b & 0x7F) << shift
+                if b < 0x80 { return v }
+                shift += 7
+            }
+            throw FormatError(.malformed, "DPX record's patches are damaged")
+        }
+        while i < bytes.count {
+            let start = end + (try varint())
+            let length = try varint()
+            guard length > 0, i + length <= bytes.count, start + length <= image.count else {
+                throw FormatError(.malformed, "DPX record has a patch outside the image data")
+            }
+            image.replaceSubrange(start..<(start + length), with: bytes[i..<(i + length)])
+            i += length
+            end = start + length
+        }
     }
 }

@@ -38,17 +38,22 @@ public enum DPXWriter {
         default: throw FormatError(.unsupported, "DPX cannot store \(pixels.channels) channels (1, 3 or 4)")
         }
         do {
-            _ = try pixels.redeclared(bitDepth: depth)
+            if depth == pixels.bitDepth {
+                try pixels.validateSampleRange()
+            } else {
+                _ = try pixels.redeclared(bitDepth: depth)
+            }
         } catch {
             throw FormatError(.malformed, "samples do not fit \(depth) bits: \(error)")
         }
         let layout = try DPXLayout(width: pixels.width, height: pixels.height, channels: pixels.channels,
                                    bitDepth: depth, packing: options.packing, byteOrder: options.byteOrder,
-                                   dataOffset: imageDataOffset)
+                                   dataOffset: imageDataOffset, alignRows: false)
         var header = DPXHeaderWriter(byteOrder: options.byteOrder)
         header.fill(pixels: pixels, layout: layout, descriptor: descriptor, metadata: metadata)
         var out = header.bytes
-        out.append(try encodeImageData(pixels, layout: layout))
+        out.append(Data(count: layout.dataBytes))
+        try encodeImageData(pixels, layout: layout, into: &out, at: layout.dataOffset)
         return out
     }
 
@@ -69,13 +74,10 @@ public enum DPXWriter {
             throw FormatError(.malformed, "samples do not fit the record's \(layout.bitDepth) bits: \(error)")
         }
         var out = headerBytes
-        out.append(Data(count: record.headerLength - headerBytes.count))
+        out.append(Data(repeating: record.headerFill ?? 0, count: record.headerLength - headerBytes.count))
         var image = try encodeImageData(pixelsAtDepth, layout: layout)
-        for patch in record.patches ?? [] {
-            guard let bytes = Data(base64Encoded: patch.bytes), patch.at >= 0, patch.at + bytes.count <= image.count else {
-                throw FormatError(.malformed, "DPX record has a patch outside the image data")
-            }
-            image.replaceSubrange(patch.at..<(patch.at + bytes.count), with: bytes)
+        if let patches = record.patches {
+            try DPXRebuildRecord.applyPatches(patches, to: &image)
         }
         out.append(image)
         if let trailer = record.trailer {
@@ -88,19 +90,30 @@ public enum DPXWriter {
     /// The image data region for `pixels` in `layout`, with zero padding.
     /// - Throws: `FormatError(.malformed)` when `pixels` does not match the layout's geometry.
     static func encodeImageData(_ pixels: PixelBuffer, layout: DPXLayout) throws -> Data {
+        var out = Data(count: layout.dataBytes)
+        try encodeImageData(pixels, layout: layout, into: &out, at: 0)
+        return out
+    }
+
+    /// Encodes into `out` (zero-filled where padding goes) starting at byte `offset`.
+    static func encodeImageData(_ pixels: PixelBuffer, layout: DPXLayout, into out: inout Data, at offset: Int) throws {
+        // The layout may come from a record (untrusted): rows must hold every sample the kernels write.
+        let n = layout.samplesPerRow
         guard pixels.width == layout.width, pixels.height == layout.height, pixels.channels == layout.channels,
-              layout.rowBytes * 8 >= layout.samplesPerRow * (layout.bitDepth == 12 && layout.packing != .packed ? 16 : layout.bitDepth),
-              layout.rowStride >= layout.rowBytes else {
+              let needed = DPXLayout.unalignedRowBytes(samples: n, bitDepth: layout.bitDepth, packing: layout.packing)
+                ?? DPXLayout.alignedRowBytes(samples: n, bitDepth: layout.bitDepth, packing: layout.packing),
+              layout.rowBytes >= needed, layout.rowStride >= layout.rowBytes, layout.dataOffset >= 0 else {
             throw FormatError(.malformed, "samples do not match the DPX layout")
         }
-        var out = Data(count: layout.dataBytes)
+        guard offset >= 0, offset + layout.dataBytes <= out.count else {
+            throw FormatError(.malformed, "DPX output buffer is too small for the layout")
+        }
         out.withUnsafeMutableBytes { raw in
             pixels.samples.withUnsafeBufferPointer { planes in
                 guard let dst = raw.baseAddress, let src = planes.baseAddress else { return }
-                DPXSampleCodec.encode(planes: src, layout: layout, into: dst)
+                DPXSampleCodec.encode(planes: src, layout: layout, into: dst + offset)
             }
         }
-        return out
     }
 }
 
@@ -158,7 +171,7 @@ struct DPXHeaderWriter {
         f32(e + 16, nil)
         u8(e + 20, UInt8(descriptor))
         u8(e + 21, UInt8(clamping: Self.code(m.extra["dpx.transferCode"], name: m.transfer)))
-        u8(e + 22, UInt8(clamping: Self.code(m.extra["dpx.colorimetricCode"], name: m.colorimetric)))
+        u8(e + 22, UInt8(clamping: Self.code(m.extra["dpx.colorimetricCode"], name: m.colorimetric, names: DPXHeader.colorimetricName)))
         u8(e + 23, UInt8(layout.bitDepth))
         u16(e + 24, UInt16(layout.bitDepth == 8 || layout.bitDepth == 16 ? (layout.packing == .packed ? 0 : 1) : layout.packing.code))
         u16(e + 26, 0)
@@ -207,10 +220,11 @@ struct DPXHeaderWriter {
     }
 
     /// A DPX characteristic code from a stored code or a name `DPXHeader.characteristicName` gives.
-    static func code(_ stored: String?, name: String?) -> Int {
+    static func code(_ stored: String?, name: String?,
+                     names: (Int) -> String = DPXHeader.characteristicName) -> Int {
         if let stored, let c = Int(stored) { return c }
         guard let name else { return 255 }
-        return (0...18).first { DPXHeader.characteristicName($0) == name } ?? 255
+        return (0...18).first { names($0) == name } ?? 255
     }
 
     /// The BCD word of `HH:MM:SS:FF`, or nil when the text is not a timecode.

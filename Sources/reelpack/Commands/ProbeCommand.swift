@@ -1,10 +1,199 @@
 import ArgumentParser
+import Foundation
+import Formats
+import ImageCore
 
-/// `reelpack probe` (placeholder until implemented).
+/// `reelpack probe FILE... [--json]`: header fields and metadata of source frames.
+///
+/// Each format is one case of `ProbeCommand.probe(_:)`, which turns a file into an
+/// ordered list of fields; the text and JSON outputs are made from that list.
 struct ProbeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "probe", abstract: "Not available yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Print header fields and metadata of DPX and TIFF files.",
+        discussion: """
+            With --json: one JSON document on stdout, an object for one file or an array
+            for several, each with format, width, height, channels and bitDepth first.
+            A file that cannot be read is named on stderr and the exit code is 1.
+            """)
+
+    @Argument(help: "Files to probe.")
+    var files: [String]
+
+    @Flag(help: "Print one JSON document instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("give at least one file") }
+    }
 
     func run() throws {
-        throw ValidationError("`probe` is not available yet")
+        var reports: [ProbeReport] = []
+        var failed = false
+        for file in files {
+            do {
+                reports.append(try Self.probe(URL(fileURLWithPath: file), name: file))
+            } catch {
+                Output.error(String(describing: error))
+                failed = true
+            }
+        }
+        if json {
+            if files.count == 1 {
+                if let only = reports.first { try Output.printJSON(only) }
+            } else {
+                try Output.printJSON(reports)
+            }
+        } else {
+            for (i, report) in reports.enumerated() {
+                if i > 0 { print("") }
+                print(report.text)
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+
+    /// The fields of one file, by format.
+    /// - Throws: `FormatError` naming the file.
+    static func probe(_ url: URL, name: String) throws -> ProbeReport {
+        let data: Data
+        do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
+            throw FormatError(.io, file: name, "cannot read: \(error.localizedDescription)")
+        }
+        switch ImageFile.detectFormat(data) {
+        case .dpx: return try dpx(data, name: name)
+        case .tiff: return try tiff(data, name: name)
+        case nil: throw FormatError(.unsupported, file: name, "not a file Reelpack can probe (DPX or TIFF)")
+        }
+    }
+
+    static func dpx(_ data: Data, name: String) throws -> ProbeReport {
+        let h = try DPXHeader.parse(data, name: name)
+        let m = h.frameMetadata
+        let l = h.layout
+        var r = ProbeReport(file: name, format: "dpx", width: l.width, height: l.height,
+                            channels: l.channels, bitDepth: l.bitDepth)
+        r["descriptor"] = .int(h.image.element.descriptor)
+        r["descriptorName"] = .string(m.descriptor?.rawValue ?? "")
+        r["packing"] = .string(l.packing.rawValue)
+        r["byteOrder"] = .string(l.byteOrder.rawValue)
+        r["version"] = .string(h.file.version)
+        r["imageDataOffset"] = .int(l.dataOffset)
+        r["fileSize"] = .int(data.count)
+        r["transfer"] = .optional(m.transfer)
+        r["colorimetric"] = .optional(m.colorimetric)
+        r["orientation"] = .int(h.image.orientation)
+        r["frameRate"] = m.frameRate.map { .double($0) } ?? .null
+        r["timecode"] = .optional(m.timecode)
+        r["keycode"] = .optional(m.keycode)
+        r["creator"] = .optional(m.creator)
+        r["creationDate"] = .optional(m.creationDate)
+        r["inputDevice"] = .optional(m.inputDevice)
+        r["inputDeviceSerial"] = .optional(m.inputDeviceSerial)
+        r["framePosition"] = m.framePosition.map { .int($0) } ?? .null
+        r["sequenceLength"] = m.sequenceLength.map { .int($0) } ?? .null
+        r["project"] = .optional(m.project)
+        r["copyright"] = .optional(m.copyright)
+        r["originalFileName"] = .optional(m.originalFileName)
+        r["userDataSize"] = .int(h.file.userDataSize)
+        r["endOfLinePadding"] = .int(h.image.element.endOfLinePadding)
+        r["warnings"] = .strings(h.warnings)
+        return r
+    }
+
+    static func tiff(_ data: Data, name: String) throws -> ProbeReport {
+        let i = try TIFF.info(data, name: name)
+        var r = ProbeReport(file: name, format: "tiff", width: i.width, height: i.height,
+                            channels: i.samplesPerPixel, bitDepth: i.recordedBitDepth ?? i.bitsPerSample)
+        r["bitsPerSample"] = .int(i.bitsPerSample)
+        r["sampleFormat"] = .string(i.sampleFormat)
+        r["compression"] = .string(i.compression)
+        r["predictor"] = .string(i.predictor)
+        r["photometric"] = .string(i.photometric)
+        r["planarConfiguration"] = .string(i.planarConfiguration)
+        r["tiled"] = .bool(i.tiled)
+        if i.tiled {
+            r["tileWidth"] = i.tileWidth.map { .int($0) } ?? .null
+            r["tileHeight"] = i.tileHeight.map { .int($0) } ?? .null
+        } else {
+            r["rowsPerStrip"] = i.rowsPerStrip.map { .int($0) } ?? .null
+        }
+        r["byteOrder"] = .string(i.byteOrder)
+        r["bigTIFF"] = .bool(i.bigTIFF)
+        r["imageCount"] = .int(i.imageCount)
+        r["recordedBitDepth"] = i.recordedBitDepth.map { .int($0) } ?? .null
+        r["fileSize"] = .int(data.count)
+        r["tags"] = .strings(i.tags)
+        return r
+    }
+}
+
+/// One probed file: ordered fields, printed as text or as one JSON object.
+struct ProbeReport: Encodable {
+    enum Value: Encodable {
+        case int(Int), double(Double), string(String), bool(Bool), strings([String]), null
+
+        static func optional(_ s: String?) -> Value { s.map { .string($0) } ?? .null }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case let .int(v): try c.encode(v)
+            case let .double(v): try v.isFinite ? c.encode(v) : c.encodeNil()
+            case let .string(v): try c.encode(v)
+            case let .bool(v): try c.encode(v)
+            case let .strings(v): try c.encode(v)
+            case .null: try c.encodeNil()
+            }
+        }
+
+        var text: String {
+            switch self {
+            case let .int(v): "\(v)"
+            case let .double(v): String(format: "%g", v)
+            case let .string(v): v
+            case let .bool(v): v ? "yes" : "no"
+            case let .strings(v): v.isEmpty ? "none" : v.joined(separator: "; ")
+            case .null: "-"
+            }
+        }
+    }
+
+    private(set) var fields: [(key: String, value: Value)] = []
+
+    init(file: String, format: String, width: Int, height: Int, channels: Int, bitDepth: Int) {
+        self["file"] = .string(file)
+        self["format"] = .string(format)
+        self["width"] = .int(width)
+        self["height"] = .int(height)
+        self["channels"] = .int(channels)
+        self["bitDepth"] = .int(bitDepth)
+    }
+
+    subscript(key: String) -> Value? {
+        get { fields.first { $0.key == key }?.value }
+        set {
+            fields.removeAll { $0.key == key }
+            if let newValue { fields.append((key, newValue)) }
+        }
+    }
+
+    /// Aligned `key: value` lines.
+    var text: String {
+        let width = fields.map(\.key.count).max() ?? 0
+        return fields.map { $0.key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.value.text }
+            .joined(separator: "\n")
+    }
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        for (key, value) in fields { try c.encode(value, forKey: Key(stringValue: key)) }
     }
 }

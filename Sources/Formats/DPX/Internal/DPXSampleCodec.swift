@@ -19,17 +19,22 @@ enum DPXSampleCodec {
         if layout.bitDepth == 10, c == 3, layout.packing != .packed {
             let shifts: (UInt32, UInt32, UInt32) = layout.packing == .filledA ? (22, 12, 2) : (20, 10, 0)
             let r = planes, g = planes + planeSize, b = planes + 2 * planeSize
-            for y in 0..<layout.height {
-                let row = base + layout.dataOffset + y * layout.rowStride
-                let o = y * w
-                for x in 0..<w {
-                    let raw = row.loadUnaligned(fromByteOffset: 4 * x, as: UInt32.self)
-                    let v = big ? UInt32(bigEndian: raw) : UInt32(littleEndian: raw)
-                    r[o + x] = UInt16(truncatingIfNeeded: (v >> shifts.0) & 0x3FF)
-                    g[o + x] = UInt16(truncatingIfNeeded: (v >> shifts.1) & 0x3FF)
-                    b[o + x] = UInt16(truncatingIfNeeded: (v >> shifts.2) & 0x3FF)
+            // One loop per byte order, so the swap is not decided per word.
+            @inline(__always) func rows(swap: Bool) {
+                for y in 0..<layout.height {
+                    let row = base + layout.dataOffset + y * layout.rowStride
+                    let o = y * w
+                    for x in 0..<w {
+                        let raw = row.loadUnaligned(fromByteOffset: 4 * x, as: UInt32.self)
+                        let v = swap ? raw.byteSwapped : raw
+                        r[o + x] = UInt16(truncatingIfNeeded: (v >> shifts.0) & 0x3FF)
+                        g[o + x] = UInt16(truncatingIfNeeded: (v >> shifts.1) & 0x3FF)
+                        b[o + x] = UInt16(truncatingIfNeeded: (v >> shifts.2) & 0x3FF)
+                    }
                 }
             }
+            // Words are stored in the file's order; swap when it is not the machine's.
+            if big == (1.bigEndian == 1) { rows(swap: false) } else { rows(swap: true) }
             return
         }
         let tmp = UnsafeMutablePointer<UInt16>.allocate(capacity: n + 8)
@@ -44,30 +49,79 @@ enum DPXSampleCodec {
     /// Encodes `planes` into `out` (which must hold `dataBytes` bytes, zero-filled): all
     /// padding bits, row tails and end-of-line padding stay zero.
     static func encode(planes: UnsafePointer<UInt16>, layout: DPXLayout, into out: UnsafeMutableRawPointer) {
+        forEachEncodedRow(planes: planes, layout: layout, rowBuffer: { out + $0 * layout.rowStride }) { _, _ in }
+    }
+
+    /// Encodes row after row into the memory `rowBuffer(y)` gives (zero-filled where
+    /// padding goes), calling `body(y, row)` after each row is complete.
+    static func forEachEncodedRow(planes: UnsafePointer<UInt16>, layout: DPXLayout,
+                                  rowBuffer: (Int) -> UnsafeMutableRawPointer,
+                                  _ body: (Int, UnsafeMutableRawPointer) -> Void) {
         let n = layout.samplesPerRow, w = layout.width, c = layout.channels
         let planeSize = w * layout.height
         let big = layout.byteOrder == .big
         if layout.bitDepth == 10, c == 3, layout.packing != .packed {
             let shifts: (UInt32, UInt32, UInt32) = layout.packing == .filledA ? (22, 12, 2) : (20, 10, 0)
             let r = planes, g = planes + planeSize, b = planes + 2 * planeSize
-            for y in 0..<layout.height {
-                let row = out + y * layout.rowStride
-                let o = y * w
-                for x in 0..<w {
-                    let v = (UInt32(r[o + x] & 0x3FF) << shifts.0) | (UInt32(g[o + x] & 0x3FF) << shifts.1)
-                        | (UInt32(b[o + x] & 0x3FF) << shifts.2)
-                    row.storeBytes(of: big ? v.bigEndian : v.littleEndian, toByteOffset: 4 * x, as: UInt32.self)
+            @inline(__always) func rows(swap: Bool) {
+                for y in 0..<layout.height {
+                    let row = rowBuffer(y)
+                    let o = y * w
+                    for x in 0..<w {
+                        let v = (UInt32(r[o + x] & 0x3FF) << shifts.0) | (UInt32(g[o + x] & 0x3FF) << shifts.1)
+                            | (UInt32(b[o + x] & 0x3FF) << shifts.2)
+                        row.storeBytes(of: swap ? v.byteSwapped : v, toByteOffset: 4 * x, as: UInt32.self)
+                    }
+                    body(y, row)
                 }
             }
+            if big == (1.bigEndian == 1) { rows(swap: false) } else { rows(swap: true) }
             return
         }
         let tmp = UnsafeMutablePointer<UInt16>.allocate(capacity: n + 8)
         tmp.initialize(repeating: 0, count: n + 8)
         defer { tmp.deallocate() }
         for y in 0..<layout.height {
+            let row = rowBuffer(y)
             gather(planes + y * w, width: w, channels: c, planeSize: planeSize, into: tmp)
-            packRow(tmp, count: n, layout: layout, big: big, into: out + y * layout.rowStride)
+            packRow(tmp, count: n, layout: layout, big: big, into: row)
+            body(y, row)
         }
+    }
+
+    /// Runs of bytes (offsets from the start of the image data) where the file's image
+    /// data differs from the zero-padded encoding of `planes`; runs closer than 16 bytes
+    /// are merged. Encodes one row at a time, so no second image is held in memory.
+    /// Precondition (checked by the caller): the file holds `dataOffset + dataBytes` bytes.
+    static func differences(file: UnsafeRawBufferPointer, planes: UnsafePointer<UInt16>, layout: DPXLayout) -> [Range<Int>] {
+        guard let base = file.baseAddress, layout.rowStride > 0 else { return [] }
+        let stride = layout.rowStride
+        let row = UnsafeMutableRawPointer.allocate(byteCount: stride + 8, alignment: 8)
+        row.initializeMemory(as: UInt8.self, repeating: 0, count: stride + 8)
+        defer { row.deallocate() }
+        var runs: [Range<Int>] = []
+        forEachEncodedRow(planes: planes, layout: layout, rowBuffer: { _ in row }) { y, encoded in
+            let original = base + layout.dataOffset + y * stride
+            guard memcmp(original, encoded, stride) != 0 else { return }
+            let start = y * stride
+            var i = 0
+            while i < stride {
+                if i + 8 <= stride,
+                   original.loadUnaligned(fromByteOffset: i, as: UInt64.self) == encoded.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+                    i += 8; continue
+                }
+                if original.load(fromByteOffset: i, as: UInt8.self) != encoded.load(fromByteOffset: i, as: UInt8.self) {
+                    let at = start + i
+                    if let last = runs.last, at - last.upperBound < 16 {
+                        runs[runs.count - 1] = last.lowerBound..<(at + 1)
+                    } else {
+                        runs.append(at..<(at + 1))
+                    }
+                }
+                i += 1
+            }
+        }
+        return runs
     }
 
     // MARK: Rows
