@@ -6,6 +6,7 @@ let benchmarks: [String: () throws -> Void] = [
     "codecs": CodecBench.run,
     "jxl": JPEGXLBenchmark.run,
     "dpx": DPXBench.run,
+    "tiff": tiffBenchmark,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())

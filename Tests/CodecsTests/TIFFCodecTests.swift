@@ -37,14 +37,15 @@ struct TIFFCodecTests {
         #expect(fromFile.seal == seal)
 
         let info = try TIFF.info(wrapped)
-        #expect(info.compression == "deflate" && info.predictor == "horizontal")
+        #expect(info.compression == "zstd" && info.predictor == "horizontal")
         #expect(info.bitsPerSample == (bitDepth == 8 ? 8 : 16))
     }
 
-    @Test("a corpus frame survives encode, wrap and decode exactly", arguments: Corpus.allTIFF.prefix(3))
-    func corpusFrame(_ file: String) throws {
+    @Test("a corpus frame survives encode, wrap and decode exactly",
+          arguments: Corpus.allTIFF.prefix(3), [TIFFWriteOptions.Compression.zstd, .deflate])
+    func corpusFrame(_ file: String, _ compression: TIFFWriteOptions.Compression) throws {
         let source = try TIFF.read(Data(contentsOf: Corpus.url(file)), name: file).pixels
-        let codec = TIFFCodec()
+        let codec = TIFFCodec(compression: compression)
         let wrapped = try codec.wrap(payload: codec.encode(source, mode: .lossless), seal: Data("{}".utf8))
         #expect(try codec.decode(wrapped).pixels == source)
     }
@@ -75,6 +76,57 @@ struct TIFFCodecTests {
         let cut = payload.prefix(Int(Double(payload.count) * fraction))
         let error = try #require(throws: CodecError.self) { try codec.decode(cut) }
         #expect(error.kind == .malformedData)
+    }
+
+    @Test("sealed files open in tiffinfo and oiiotool", arguments: [TIFFWriteOptions.Compression.zstd, .deflate])
+    func otherToolsReadSealedFiles(_ compression: TIFFWriteOptions.Compression) throws {
+        let codec = TIFFCodec(compression: compression)
+        let pixels = Self.frame(bitDepth: 10, channels: 3)
+        let sealed = try codec.wrap(payload: codec.encode(pixels, mode: .lossless), seal: Data("{\"tool\":\"reelpack\"}".utf8))
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let url = dir.file("frame.tif")
+        try sealed.write(to: url)
+        let info = try ExternalTool.runStatus(["tiffinfo", url.path])
+        #expect(info.status == 0)
+        #expect(String(decoding: info.stdout, as: UTF8.self).contains("Bits/Sample: 16"))
+        let oiio = String(decoding: try ExternalTool.run(["oiiotool", "--info", "-v", url.path]), as: UTF8.self)
+        #expect(oiio.contains("41 x   19, 3 channel, uint16 tiff"), "\(oiio)")
+        // oiiotool decodes the samples and writes them uncompressed; tifffile dumps
+        // those (interleaved, little-endian): they are the replicated codes.
+        let plain = dir.file("plain.tif")
+        try ExternalTool.run(["oiiotool", url.path, "-d", "uint16", "--compression", "none", "-o", plain.path])
+        let bytes = try ExternalTool.run([
+            "python3", "-c",
+            "import sys, tifffile; sys.stdout.buffer.write(tifffile.imread(sys.argv[1]).astype('<u2').tobytes())",
+            plain.path,
+        ])
+        #expect(bytes.count == pixels.samples.count * 2)
+        var matches = true
+        for y in 0..<pixels.height {
+            for x in 0..<pixels.width {
+                for c in 0..<3 {
+                    let i = bytes.startIndex + ((y * pixels.width + x) * 3 + c) * 2
+                    guard i + 1 < bytes.endIndex else { matches = false; continue }
+                    let seen = UInt16(bytes[i]) | UInt16(bytes[i + 1]) << 8
+                    let v = pixels[x, y, c]
+                    if seen != (v << 6 | v >> 4) { matches = false }
+                }
+            }
+        }
+        #expect(matches, "oiiotool's samples differ from the replicated codes")
+    }
+
+    @Test("decoding in parallel gives the same frame in every task")
+    func parallelDecode() async throws {
+        let codec = TIFFCodec()
+        let pixels = Self.frame(bitDepth: 12, channels: 4)
+        let file = try codec.wrap(payload: codec.encode(pixels, mode: .lossless), seal: Data("{}".utf8))
+        let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<16 { group.addTask { try codec.decode(file).pixels == pixels } }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.count == 16 && results.allSatisfy { $0 })
     }
 
     @Test("identity: id, extension, library version")

@@ -69,6 +69,8 @@ struct TIFFMalformedTests {
         (CraftedTIFF.image(width: 30_000, height: 30_000, bits: 16, compression: 8), .malformed),  // Deflate cannot expand so far
         (CraftedTIFF.image(width: 30_000, height: 30_000, compression: 32773), .malformed),      // nor PackBits
         (CraftedTIFF.image(width: 4, height: 2, stripOffset: 1_000_000), .malformed),           // strip beyond the end
+        (CraftedTIFF.image(width: 30_000, height: 30_000, bits: 16, compression: 50000), .limitExceeded), // one 1.8 GB strip
+        (CraftedTIFF.image(width: 11_000, height: 11_000, bits: 16, compression: 50000), .malformed),  // not zstd data
         (CraftedTIFF.image(width: 40, height: 2, compression: 8), .malformed),                  // not Deflate data
     ])
     func craftedHeader(_ data: Data, _ kind: FormatError.Kind) throws {

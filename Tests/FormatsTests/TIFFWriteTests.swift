@@ -160,6 +160,16 @@ struct TIFFWriteTests {
         #expect(seen.samples.count == frame.samples.count)
     }
 
+    @Test("an empty seal removes the seal tag")
+    func emptySealRemovesTag() throws {
+        let frame = TestFrames.noise(channels: 1, bitDepth: 16)
+        let sealed = try TIFF.write(frame, options: TIFFWriteOptions(compression: .zstd, seal: Data("{}".utf8)))
+        let cleared = try TIFF.read(TIFF.replacingSeal(in: sealed, with: Data()))
+        #expect(cleared.seal == nil)
+        #expect(!cleared.info.tags.contains("ReelpackSeal"))
+        #expect(cleared.pixels == frame)
+    }
+
     @Test("a sample deeper than the declared depth is refused")
     func refusesOutOfRangeSamples() throws {
         var frame = TestFrames.noise(channels: 1, bitDepth: 10)

@@ -21,7 +21,7 @@ let libTIFFVersion: String = {
 /// Tag numbers libtiff and Reelpack use (baseline, extension and pseudo-tags).
 enum TIFFTag {
     static let imageWidth: UInt32 = 256, imageLength: UInt32 = 257, bitsPerSample: UInt32 = 258
-    static let compression: UInt32 = 259, photometric: UInt32 = 262, fillOrder: UInt32 = 266
+    static let compression: UInt32 = 259, photometric: UInt32 = 262
     static let documentName: UInt32 = 269, imageDescription: UInt32 = 270
     static let make: UInt32 = 271, model: UInt32 = 272, orientation: UInt32 = 274
     static let samplesPerPixel: UInt32 = 277, rowsPerStrip: UInt32 = 278
@@ -37,6 +37,7 @@ enum TIFFTag {
 
 /// Field descriptions of Reelpack's two private tags: UNDEFINED bytes of any
 /// length (count passed as uint32), custom, changeable while writing.
+// nonisolated(unsafe): filled once by the lazy initialiser, only read afterwards (by libtiff).
 nonisolated(unsafe) private let reelpackFieldInfo: UnsafeMutablePointer<TIFFFieldInfo> = {
     let fields = UnsafeMutablePointer<TIFFFieldInfo>.allocate(capacity: 2)
     for (i, (tag, name)) in [(TIFF.frameRecordTag, "ReelpackFrame"), (TIFF.sealTag, "ReelpackSeal")].enumerated() {
@@ -49,6 +50,8 @@ nonisolated(unsafe) private let reelpackFieldInfo: UnsafeMutablePointer<TIFFFiel
 }()
 
 /// The tag extender that was installed before ours (chained, as libtiff asks).
+// nonisolated(unsafe): written once inside `libTIFFSetUp` (a lazy global, run once
+// before any handle exists), only read afterwards.
 nonisolated(unsafe) private var parentExtender: TIFFExtendProc?
 
 private func reelpackTagExtender(_ tif: OpaquePointer?) {
@@ -102,13 +105,28 @@ private let warningHandler: TIFFErrorHandlerExtR = { _, user, module, fmt, args 
 
 // MARK: - In-memory I/O
 
-/// A growable byte buffer with a position: what libtiff reads from and writes to.
+/// A byte buffer with a position: what libtiff reads from and writes to. Either an
+/// owned, growable buffer (writing, updating, and decoding, where libtiff maps it),
+/// or a borrowed `Data` read by copying (header reads, which touch a few bytes of
+/// what may be a large memory-mapped file).
 final class MemoryStream {
     private(set) var base: UnsafeMutableRawPointer
     private(set) var count: Int
     private var capacity: Int
     private var position = 0
     let writable: Bool
+    /// The borrowed bytes, when not owned.
+    private let borrowed: Data?
+    /// True when libtiff may map `base` (owned, read-only: it never moves).
+    var mappable: Bool { !writable && borrowed == nil }
+
+    init(borrowing data: Data) {
+        borrowed = data
+        capacity = 1
+        base = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 16)
+        count = data.count
+        writable = false
+    }
 
     init(copying data: Data, writable: Bool) {
         capacity = max(data.count, 1)
@@ -117,6 +135,7 @@ final class MemoryStream {
         base = buffer
         count = data.count
         self.writable = writable
+        borrowed = nil
     }
 
     init(emptyWithCapacity initial: Int) {
@@ -124,6 +143,7 @@ final class MemoryStream {
         base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         count = 0
         writable = true
+        borrowed = nil
     }
 
     deinit { base.deallocate() }
@@ -133,7 +153,15 @@ final class MemoryStream {
     func read(_ into: UnsafeMutableRawPointer, _ size: Int) -> Int {
         guard size >= 0 else { return -1 }
         let n = max(0, min(size, count - position))
-        if n > 0 { into.copyMemory(from: base + position, byteCount: n) }
+        if n > 0 {
+            if let borrowed {
+                let start = borrowed.startIndex + position
+                borrowed.copyBytes(to: UnsafeMutableRawBufferPointer(start: into, count: n).bindMemory(to: UInt8.self),
+                                   from: start..<(start + n))
+            } else {
+                into.copyMemory(from: base + position, byteCount: n)
+            }
+        }
         position += n
         return n
     }
@@ -192,8 +220,8 @@ private let seekProc: TIFFSeekProc = { handle, offset, whence in
 private let closeProc: TIFFCloseProc = { _ in 0 }
 private let sizeProc: TIFFSizeProc = { handle in UInt64(stream(handle)?.count ?? 0) }
 private let mapProc: TIFFMapFileProc = { handle, base, size in
-    // Only read-only streams are mapped: their buffer never moves.
-    guard let s = stream(handle), !s.writable, let base, let size else { return 0 }
+    // Only owned read-only buffers are mapped: they never move while the handle lives.
+    guard let s = stream(handle), s.mappable, let base, let size else { return 0 }
     base.pointee = s.base
     size.pointee = UInt64(s.count)
     return 1
@@ -237,9 +265,16 @@ final class LibTIFFFile {
         tif = handle
     }
 
-    /// Opens `data` for reading (its first directory is read).
+    /// Opens `data` for decoding (its first directory is read). The bytes are
+    /// copied once into a buffer libtiff maps, so strips are decoded in place.
     convenience init(reading data: Data, name: String?) throws(FormatError) {
-        try self.init(stream: MemoryStream(copying: data, writable: false), mode: "rm", name: name)
+        try self.init(stream: MemoryStream(copying: data, writable: false), mode: "r", name: name)
+    }
+
+    /// Opens `data` for reading header fields only, without copying it (libtiff
+    /// reads the few bytes it needs; nothing is mapped).
+    convenience init(readingHeader data: Data, name: String?) throws(FormatError) {
+        try self.init(stream: MemoryStream(borrowing: data), mode: "r", name: name)
     }
 
     /// Opens `data` for rewriting its directory (`r+`).
@@ -248,7 +283,7 @@ final class LibTIFFFile {
         guard TIFFDirectoryScan.hasTIFFHeader(data) else {
             throw FormatError(.malformed, file: name, "not a TIFF (no TIFF header)")
         }
-        try self.init(stream: MemoryStream(copying: data, writable: true), mode: "r+m", name: name)
+        try self.init(stream: MemoryStream(copying: data, writable: true), mode: "r+", name: name)
     }
 
     /// Starts a new file in memory, classic TIFF or BigTIFF, in the host byte order.
@@ -344,6 +379,11 @@ final class LibTIFFFile {
             guard let base = p.baseAddress else { return }
             try set(tag, [UInt32(p.count), base], what: "tag \(tag)")
         }
+    }
+
+    /// Removes a tag from the current directory.
+    func unset(_ tag: UInt32) {
+        _ = TIFFUnsetField(tif, tag)
     }
 
     func setExtraSamples(_ values: [UInt16]) throws(FormatError) {

@@ -33,7 +33,7 @@ public enum TIFF {
     /// without decoding samples.
     /// - Throws: `FormatError` when the file is not a readable TIFF.
     public static func info(_ data: Data, name: String? = nil) throws(FormatError) -> TIFFInfo {
-        let file = try LibTIFFFile(reading: data, name: name)
+        let file = try LibTIFFFile(readingHeader: data, name: name)
         return try TIFFReader.info(file, data: data)
     }
 
@@ -47,13 +47,17 @@ public enum TIFF {
         try TIFFWriter.write(pixels, metadata: metadata, options: options)
     }
 
-    /// The same TIFF with its seal tag set to `seal`, without touching the image
-    /// data: libtiff rewrites the first directory at the end of the file (the old
-    /// directory's few hundred bytes stay behind, unreferenced).
+    /// The same TIFF with its seal tag set to `seal` (removed when `seal` is empty),
+    /// without touching the image data: libtiff rewrites the first directory at the
+    /// end of the file (the old directory's few hundred bytes stay behind, unreferenced).
     /// - Throws: `FormatError` when `data` is not a readable TIFF.
     public static func replacingSeal(in data: Data, with seal: Data, name: String? = nil) throws(FormatError) -> Data {
         let file = try LibTIFFFile(updating: data, name: name)
-        try file.set(sealTag, bytes: seal)
+        if seal.isEmpty {
+            file.unset(sealTag)
+        } else {
+            try file.set(sealTag, bytes: seal)
+        }
         try file.rewriteDirectory()
         return try file.finish(writeDirectory: false)
     }
@@ -61,26 +65,36 @@ public enum TIFF {
 
 /// What a TIFF's header says (first image).
 public struct TIFFInfo: Sendable, Codable, Equatable {
+    /// Image width in pixels.
     public var width: Int
+    /// Image height in pixels.
     public var height: Int
+    /// Samples per pixel (colour and extra samples such as alpha).
     public var samplesPerPixel: Int
+    /// Bits per sample as stored (a 10-bit frame written by Reelpack stores 16;
+    /// see `recordedBitDepth`).
     public var bitsPerSample: Int
-    /// Sample format as stored: "uint", "int", "float".
+    /// Sample format as stored: "uint", "int", "float", "void", "complexint", "complexfloat".
     public var sampleFormat: String
-    /// Compression name ("none", "lzw", "deflate", "packbits", "zstd", …).
+    /// Compression name ("none", "lzw", "deflate" (Adobe, code 8), "deflate-legacy"
+    /// (code 32946), "packbits", "zstd", "jpeg", …; "code N" for unknown ones).
     public var compression: String
     /// Photometric interpretation ("minisblack", "rgb", …).
     public var photometric: String
     /// "chunky" (contig) or "planar" (separate).
     public var planarConfiguration: String
-    /// Tiled layout with tile size, or strips with rows per strip.
+    /// True for a tiled layout, false for strips.
     public var tiled: Bool
+    /// Tile width in pixels (tiled files only).
     public var tileWidth: Int?
+    /// Tile height in pixels (tiled files only).
     public var tileHeight: Int?
+    /// Rows per strip, at most the image height (striped files only).
     public var rowsPerStrip: Int?
     /// "little" (II) or "big" (MM).
     public var byteOrder: String
-    /// Names (or numbers, for unknown ones) of the tags present.
+    /// libtiff's names of the tags in the first directory, in file order
+    /// ("ImageWidth", …, "ReelpackFrame", "ReelpackSeal"; "Tag N" for unknown ones).
     public var tags: [String]
     /// Number of images (directories) in the file.
     public var imageCount: Int
@@ -91,6 +105,7 @@ public struct TIFFInfo: Sendable, Codable, Equatable {
     /// True for BigTIFF (64-bit offsets).
     public var bigTIFF: Bool
 
+    /// Header fields as given.
     public init(width: Int, height: Int, samplesPerPixel: Int, bitsPerSample: Int, sampleFormat: String,
                 compression: String, photometric: String, planarConfiguration: String, tiled: Bool,
                 tileWidth: Int?, tileHeight: Int?, rowsPerStrip: Int?, byteOrder: String, tags: [String],
@@ -110,12 +125,14 @@ public struct TIFFImage: Sendable {
     public var pixels: PixelBuffer
     /// Common metadata (creator, date, description, …).
     public var metadata: FrameMetadata
+    /// The header fields.
     public var info: TIFFInfo
     /// Contents of the `ReelpackFrame` tag, when present.
     public var frameRecord: TIFFFrameRecord?
     /// Contents of the seal tag, when present.
     public var seal: Data?
 
+    /// An image from its parts.
     public init(pixels: PixelBuffer, metadata: FrameMetadata, info: TIFFInfo,
                 frameRecord: TIFFFrameRecord?, seal: Data?) {
         self.pixels = pixels; self.metadata = metadata; self.info = info
@@ -133,6 +150,7 @@ public struct TIFFFrameRecord: Sendable, Codable, Equatable {
     /// Opaque record of the source (JSON of the source format's own choosing).
     public var source: Data?
 
+    /// A record of `bitDepth`, with the source's format and record when converted.
     public init(bitDepth: Int, sourceFormat: String? = nil, source: Data? = nil) {
         self.bitDepth = bitDepth; self.sourceFormat = sourceFormat; self.source = source
     }
@@ -140,17 +158,21 @@ public struct TIFFFrameRecord: Sendable, Codable, Equatable {
 
 /// How to write a TIFF.
 public struct TIFFWriteOptions: Sendable {
-    public enum Compression: String, Sendable, Codable { case none, deflate, lzw, zstd, packbits }
+    /// Compression schemes Reelpack writes (all lossless); the raw value is `TIFFInfo.compression`'s name.
+    public enum Compression: String, Sendable, Codable, CaseIterable { case none, deflate, lzw, zstd, packbits }
+    /// Compression of the strips.
     public var compression: Compression
     /// Horizontal differencing predictor (with deflate/lzw/zstd).
     public var predictor: Bool
-    /// Deflate/zstd level, nil for the library default.
+    /// Deflate (1…12) or zstd (1…22) level, nil for libtiff's default (Deflate 6, zstd 9).
     public var level: Int?
-    /// Extra source record (the true depth is always recorded when scaling).
+    /// Source record to store in the `ReelpackFrame` tag (its `bitDepth` is set to
+    /// the frame's); without one, the tag is written only when samples are scaled.
     public var frameRecord: TIFFFrameRecord?
     /// Seal JSON to store in the seal tag.
     public var seal: Data?
 
+    /// Options; the defaults write an uncompressed TIFF without predictor.
     public init(compression: Compression = .none, predictor: Bool = false, level: Int? = nil,
                 frameRecord: TIFFFrameRecord? = nil, seal: Data? = nil) {
         self.compression = compression; self.predictor = predictor; self.level = level

@@ -90,6 +90,12 @@ enum TIFFReader {
                               + "bytes are stored, more than \(info.compression) can expand to")
         }
 
+        if maxExpansion(info.compression) == nil, info.compression != "none" {
+            // No bound on how far these codecs expand: decode the first strip or tile
+            // before allocating the frame, so a header over garbage fails cheaply.
+            try decodeFirstChunk(file, info: info)
+        }
+
         var samples = [UInt16](repeating: 0, count: info.width * info.height * channels)
         if info.tiled {
             try readTiles(file, info: info, into: &samples)
@@ -172,6 +178,19 @@ enum TIFFReader {
         }
     }
 
+    private static func decodeFirstChunk(_ file: LibTIFFFile, info: TIFFInfo) throws(FormatError) {
+        let bytes = info.tiled ? file.tileBytes : file.stripBytes(rows: info.rowsPerStrip ?? info.height)
+        guard bytes > 0, bytes <= maxChunkBytes else {
+            throw FormatError(.limitExceeded, file: file.name, "a strip or tile of \(bytes) bytes is out of range")
+        }
+        // libtiff stops decoding once the requested bytes are out: the first whole
+        // rows of about 64 KiB tell (the predictor works on whole rows).
+        let rowBytes = max(1, info.tiled ? file.tileRowBytes : file.scanlineBytes)
+        let probe = min(bytes, max(1, (1 << 16) / rowBytes) * rowBytes)
+        var buffer = [UInt8](repeating: 0, count: probe)
+        try file.readChunk(0, tiled: info.tiled, into: &buffer, expected: probe)
+    }
+
     private static func readStrips(_ file: LibTIFFFile, info: TIFFInfo, into samples: inout [UInt16]) throws(FormatError) {
         let width = info.width, height = info.height, spp = info.samplesPerPixel
         let planar = info.planarConfiguration == "planar"
@@ -192,7 +211,13 @@ enum TIFFReader {
             for y0 in stride(from: 0, to: height, by: rowsPerStrip) {
                 let rows = min(rowsPerStrip, height - y0)
                 let index = file.strip(row: y0, plane: plane)
-                try file.readChunk(index, tiled: false, into: &buffer, expected: file.stripBytes(rows: rows))
+                let expected = file.stripBytes(rows: rows)
+                // The rows unpacked below must lie in what was decoded (release builds
+                // do not check array bounds in this module).
+                guard expected >= rows * rowBytes, expected <= buffer.count else {
+                    throw file.error(.malformed, "strip \(index) has \(expected) bytes for \(rows) rows of \(rowBytes)")
+                }
+                try file.readChunk(index, tiled: false, into: &buffer, expected: expected)
                 for r in 0..<rows {
                     SampleUnpacking.unpack(buffer, from: r * rowBytes, bits: info.bitsPerSample, into: &row, count: row.count)
                     let base = (y0 + r) * width
