@@ -9,8 +9,11 @@ import ImageCore
 /// knob is the step: `quality = −log2(step)`, where the step is relative to the
 /// sample range (2^bitDepth). Quality 1 (step ½) gives a tiny, smeared file;
 /// each +1 halves the step; around `bitDepth + 1` the error is about one code
-/// value. Files grow monotonically with quality. Code-blocks are 64×64, no tiles,
-/// RPCL order, one quality layer.
+/// value, and beyond about `bitDepth + 2` a lossy file is larger than the
+/// lossless one. Files grow monotonically with quality. Measured on corpus
+/// frames: a 12-bit photograph gives 17.9:1 at 43 dB PSNR with quality 6, 3.3:1
+/// at 63 dB with quality 10. Code-blocks are 64×64, no tiles, RPCL order, one
+/// quality layer; 5 wavelet levels (fewer on images under 64 pixels a side).
 ///
 /// OpenJPH encodes and decodes on one thread; run frames in parallel instead.
 public struct HTJ2KCodec: Codec {

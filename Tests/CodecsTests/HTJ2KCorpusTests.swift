@@ -11,6 +11,19 @@ struct HTJ2KCorpusTests {
     let codec = HTJ2KCodec()
 
     static let tiffs = Corpus.allTIFF
+    /// Every flavour of DPX other software wrote, one photo per encoding, one 2K sequence frame.
+    static let dpxs = Corpus.files(in: "third-party", suffix: ".dpx")
+        + ["photos/Desk_log10.dpx", "photos/Carrots_709_12.dpx", "photos/StillLife_bw_log10.dpx", "sequence/beachball_0001.dpx"]
+
+    @Test("lossless round trip is exact on corpus DPX frames (8, 10, 12, 16 bit; luma, RGB, RGBA)", arguments: dpxs)
+    func losslessDPX(path: String) throws {
+        let pixels = try ImageFile.read(contentsOf: Corpus.url(path)).pixels
+        let payload = try codec.encode(pixels, mode: .lossless)
+        let decoded = try codec.decode(try codec.wrap(payload: payload, seal: nil)).pixels
+        let same = decoded == pixels
+        #expect(same, "\(path): decoded samples differ")
+        #expect(decoded.bitDepth == pixels.bitDepth && decoded.channels == pixels.channels)
+    }
 
     @Test("lossless round trip is exact on every corpus TIFF", arguments: tiffs)
     func losslessCorpus(path: String) throws {

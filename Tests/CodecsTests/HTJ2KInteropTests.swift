@@ -19,19 +19,21 @@ struct HTJ2KInteropTests {
         return (j2c, jph)
     }
 
-    @Test("ojph_expand decodes our codestream to the same samples", arguments: [(1, 10), (3, 12), (3, 16), (1, 8)])
+    @Test("ojph_expand decodes our codestream and .jph to the same samples", arguments: [(1, 10), (3, 12), (3, 16), (1, 8)])
     func ojphExpand(channels: Int, bitDepth: Int) throws {
         let dir = try TemporaryDirectory("htj2k-ojph")
         defer { dir.remove() }
         let frame = try HTJ2KFixtures.frame(width: 75, height: 41, channels: channels, bitDepth: bitDepth)
-        let (j2c, _) = try write(frame, in: dir)
-        let out = dir.file(channels == 1 ? "out.pgm" : "out.ppm")
-        try ExternalTool.run(["ojph_expand", "-i", j2c.path, "-o", out.path])
-        let pnm = try HTJ2KFixtures.readPNM(Data(contentsOf: out))
-        #expect(pnm.width == 75 && pnm.height == 41 && pnm.channels == channels)
-        #expect(pnm.maxValue == frame.maxValue)
-        let same = pnm.samples == frame.samples
-        #expect(same, "ojph_expand's samples differ")
+        let (j2c, jph) = try write(frame, in: dir)
+        for input in [j2c, jph] {
+            let out = dir.file("out-\(input.pathExtension).\(channels == 1 ? "pgm" : "ppm")")
+            try ExternalTool.run(["ojph_expand", "-i", input.path, "-o", out.path])
+            let pnm = try HTJ2KFixtures.readPNM(Data(contentsOf: out))
+            #expect(pnm.width == 75 && pnm.height == 41 && pnm.channels == channels)
+            #expect(pnm.maxValue == frame.maxValue)
+            let same = pnm.samples == frame.samples
+            #expect(same, "ojph_expand's samples of \(input.lastPathComponent) differ")
+        }
     }
 
     @Test("opj_decompress (OpenJPEG) decodes our .jph and codestream to the same samples", arguments: [(1, 12), (3, 10), (4, 16)])
