@@ -24,17 +24,17 @@ public struct JPEGXLCodec: Codec {
     public var threads: Int
 
     /// The lossless effort used when none is given. Measured with `reelpack-bench jxl`
-    /// (2 threads): effort 2 gives files 2-12 % smaller than effort 1 on corpus
-    /// photos (32 % on the mostly black 2K sequence frame) for a similar decode time,
-    /// while effort 3 gains only 0-4 % more on photos (none on 4K grain) and takes
-    /// 2-3× longer to encode and about 2× longer to decode.
+    /// (2 threads): effort 2 gives files 1-11 % smaller than effort 1 on corpus
+    /// photos (32 % on the mostly black 2K sequence frame) in about the same time;
+    /// effort 3 gains 4-5 % more on photos (nothing on 4K grain) but takes 2-3× as
+    /// long to encode and about 2× as long to decode.
     public static let defaultLosslessEffort = 2
 
     /// The lossy effort used when none is given. On corpus photos at equal SSIM,
     /// effort 5 files are about 40 % smaller than effort 3 or 4 (Desk, 12-bit:
     /// SSIM 0.989 at 148 kB with effort 5 and d = 0.2, at 244 kB with effort 3 and
-    /// d = 0.1) for 1.5-2× the encode time; effort 7 gains about 2 % more for 3× the
-    /// time of effort 5.
+    /// d = 0.1), for 2-4× the encode time of effort 3; effort 7 gains about 2 % more
+    /// for 3× the time of effort 5. Pass 3 when encode time matters more than size.
     public static let defaultLossyEffort = 5
 
     /// A codec with the given efforts (clamped to 1…9) and thread count

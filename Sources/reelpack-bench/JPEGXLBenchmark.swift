@@ -1,6 +1,7 @@
 // The `jxl` benchmark: JPEG XL encode/decode speed and lossless ratio, against
 // cjxl/djxl (the libjxl command-line tools) on the same frames in the same run.
 import Codecs
+import Formats
 import Foundation
 import ImageCore
 import TestSupport
@@ -16,12 +17,8 @@ enum JPEGXLBenchmark {
 
     static func run() throws {
         var frames: [Frame] = []
-        for (path, format, depth) in [
-            ("sequence/beachball_0001.dpx", "gbrp10le", 10),
-            ("photos/StillLife_log10.dpx", "gbrp10le", 10),
-            ("photos/StillLife_709_12.dpx", "gbrp12le", 12),
-        ] {
-            let pixels = try corpusFrame(path, pixelFormat: format, bitDepth: depth)
+        for path in ["sequence/beachball_0001.dpx", "photos/StillLife_log10.dpx", "photos/StillLife_709_12.dpx"] {
+            let pixels = try ImageFile.read(contentsOf: Corpus.url(path)).pixels
             let bytes = try FileManager.default.attributesOfItem(atPath: Corpus.url(path).path)[.size] as? Int ?? 0
             frames.append(Frame(name: path, pixels: pixels, sourceBytes: bytes))
         }
@@ -83,22 +80,6 @@ enum JPEGXLBenchmark {
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         return best
-    }
-
-    /// A corpus frame decoded to planar R, G, B codes by ffmpeg (whose planar
-    /// formats store G, B, R).
-    static func corpusFrame(_ path: String, pixelFormat: String, bitDepth: Int) throws -> PixelBuffer {
-        let probe = try ExternalTool.run([
-            "ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
-            "-of", "csv=p=0", Corpus.url(path).path,
-        ])
-        let dims = String(decoding: probe, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            .split(separator: ",").compactMap { Int($0) }
-        let raw = try ExternalTool.run(["ffmpeg", "-v", "error", "-i", Corpus.url(path).path, "-f", "rawvideo", "-pix_fmt", pixelFormat, "-"])
-        let gbr = raw.withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }
-        let n = gbr.count / 3
-        let samples = Array(gbr[2 * n ..< 3 * n] + gbr[0 ..< n] + gbr[n ..< 2 * n])
-        return try PixelBuffer(width: dims.first ?? 0, height: dims.last ?? 0, channels: 3, bitDepth: bitDepth, samples: samples)
     }
 
     /// A smooth image with Gaussian-like grain (σ ≈ 1.5 % of full scale).

@@ -1,6 +1,5 @@
 import Foundation
 import ImageCore
-import TestSupport
 
 /// Synthetic and corpus frames for the JPEG XL tests.
 enum JPEGXLTestFrames {
@@ -35,32 +34,4 @@ enum JPEGXLTestFrames {
         }
         return frame
     }
-
-    /// A corpus frame decoded by ffmpeg to planar code values (`gbrp10le`,
-    /// `gbrp12le`, `gbrp16le` or `gray16le`), planes reordered from ffmpeg's
-    /// G, B, R to R, G, B.
-    static func corpus(_ path: String, pixelFormat: String, bitDepth: Int) throws -> PixelBuffer {
-        let probe = try ExternalTool.run([
-            "ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
-            "-of", "csv=p=0", Corpus.url(path).path,
-        ])
-        let dims = String(decoding: probe, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            .split(separator: ",").compactMap { Int($0) }
-        guard dims.count == 2 else { throw CorpusFrameError(path: path) }
-        let raw = try ExternalTool.run([
-            "ffmpeg", "-v", "error", "-i", Corpus.url(path).path, "-f", "rawvideo", "-pix_fmt", pixelFormat, "-",
-        ])
-        let channels = pixelFormat.hasPrefix("gray") ? 1 : 3
-        var samples = raw.withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }
-        if channels == 3 {
-            let n = samples.count / 3
-            samples = Array(samples[2 * n ..< 3 * n] + samples[0 ..< n] + samples[n ..< 2 * n])
-        }
-        return try PixelBuffer(width: dims[0], height: dims[1], channels: channels, bitDepth: bitDepth, samples: samples)
-    }
-}
-
-/// ffprobe did not report a corpus file's size.
-struct CorpusFrameError: Error {
-    var path: String
 }
