@@ -14,6 +14,9 @@ import Testing
         let out = dir.file("out")
         let compress = try ReelpackBinary.run(["compress", src.path, "-o", out.path, "--profile", "C2", "--codec", "htj2k"])
         try #require(compress.status == 0, "\(String(decoding: compress.stderr, as: UTF8.self))")
+        // compress ends with the report, as the data flow says.
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.html").path))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("frames.csv").path))
         let written = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as? [String: Any]
 
         let report = try ReelpackBinary.run(["report", out.path])

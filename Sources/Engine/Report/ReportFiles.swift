@@ -8,12 +8,15 @@ public enum ReportFiles {
     public static let csv = "frames.csv"
     public static let summary = "summary.json"
 
-    /// Writes all three into `folder`.
+    /// Writes the page and the CSV into `folder`, and `summary.json` when
+    /// `includingSummary` (`compress` writes its own from the live run).
     /// - Throws: file-system errors, naming the file.
-    public static func write(_ model: ReportModel, to folder: URL) throws {
+    public static func write(_ model: ReportModel, to folder: URL, includingSummary: Bool = true) throws {
         try atomicWrite(Data(ReportPage.html(model).utf8), to: folder.appendingPathComponent(html))
         try atomicWrite(Data(framesCSV(model).utf8), to: folder.appendingPathComponent(csv))
-        try atomicWrite(try summaryJSON(model), to: folder.appendingPathComponent(summary))
+        if includingSummary {
+            try atomicWrite(try summaryJSON(model), to: folder.appendingPathComponent(summary))
+        }
     }
 
     /// One row per frame; empty cells for unknown values, `inf` PSNR for bit-exact frames.

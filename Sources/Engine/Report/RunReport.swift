@@ -59,12 +59,14 @@ public enum RunReport {
         return (model, notes)
     }
 
-    /// Builds the report and writes `report.html`, `frames.csv` and `summary.json` into OUT.
+    /// Builds the report and writes `report.html`, `frames.csv` and (when
+    /// `includingSummary`) `summary.json` into OUT.
     /// - Returns: the model and notes on anything left out.
     @discardableResult
-    public static func write(output: URL, worstCount: Int = 4, services: EngineServices = .standard) throws -> (ReportModel, notes: [String]) {
+    public static func write(output: URL, worstCount: Int = 4, includingSummary: Bool = true,
+                             services: EngineServices = .standard) throws -> (ReportModel, notes: [String]) {
         let (model, notes) = try model(output: output, worstCount: worstCount, services: services)
-        try ReportFiles.write(model, to: output)
+        try ReportFiles.write(model, to: output, includingSummary: includingSummary)
         return (model, notes)
     }
 

@@ -101,6 +101,12 @@ struct CompressCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         display.finish()
+        do {
+            let (_, notes) = try RunReport.write(output: URL(fileURLWithPath: output), includingSummary: false)
+            for note in notes { Output.note("report: \(note)") }
+        } catch {
+            Output.error("the run is complete but its report was not written (\(error)); `reelpack report \(output)` retries")
+        }
         for frame in result.frames where frame.status == .failed {
             Output.error("failed: \(frame.error ?? frame.source)")
         }
