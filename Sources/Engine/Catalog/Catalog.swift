@@ -281,6 +281,37 @@ public final class Catalog: Sendable {
         }
     }
 
+    /// A PREMIS-style event as recorded.
+    public struct Event: Sendable, Equatable {
+        public var eventType: String
+        public var eventDateTime: String
+        public var agent: String
+        public var outcome: String
+        public var detail: String?
+    }
+
+    /// Records an event about the whole output folder (`verify`, `restore`), attached
+    /// to the latest run.
+    /// - Throws: `CatalogError` when the catalog holds no run or cannot be written.
+    public func recordEvent(type: String, agent: String, outcome: String, detail: String?) throws {
+        try write { db in
+            guard let runID = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM runs") else {
+                throw CatalogError(path: db.description, reason: "the catalog holds no run to attach the event to")
+            }
+            try Self.insertEvent(db, runID: runID, frameID: nil, type: type, agent: agent, outcome: outcome, detail: detail)
+        }
+    }
+
+    /// Every event of `type`, oldest first.
+    public func events(type: String) throws -> [Event] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE eventType = ? ORDER BY id", arguments: [type]).map {
+                Event(eventType: $0["eventType"], eventDateTime: $0["eventDateTime"], agent: $0["agent"],
+                      outcome: $0["outcome"], detail: $0["detail"])
+            }
+        }
+    }
+
     /// Number of rows in `table` (for tests and reports).
     public func count(_ table: String, where condition: String = "1") throws -> Int {
         let allowed: Set<String> = ["runs", "frames", "features", "iterations", "results", "errors", "events"]
