@@ -17,9 +17,9 @@ struct RestoreCommand: ParsableCommand {
             """)
 
     @Argument(help: "The output folder (OUT of a compress run).")
-    var output: String
+    var folder: String
 
-    @Option(name: [.short, .customLong("output")], help: "Folder to write the restored frames to.")
+    @Option(name: [.customShort("o"), .customLong("output")], help: "Folder to write the restored frames to.")
     var destination: String
 
     @Option(help: "dpx or tiff (default: each source's own format).")
@@ -42,7 +42,7 @@ struct RestoreCommand: ParsableCommand {
     }
 
     func run() throws {
-        let restorer = Restorer(output: URL(fileURLWithPath: output), destination: URL(fileURLWithPath: destination),
+        let restorer = Restorer(output: URL(fileURLWithPath: folder), destination: URL(fileURLWithPath: destination),
                                 format: format.flatMap { Restorer.Format(rawValue: $0.lowercased()) },
                                 overwrite: overwrite, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                 toolVersion: ReelpackVersion.string)
