@@ -22,7 +22,9 @@ public struct OutputFolder: Sendable {
     /// The manifest read: digests by path relative to OUT (`frames/<name>`), and the
     /// lines that could not be understood (each named with its line number).
     public struct Manifest: Sendable, Equatable {
+        /// Lowercase hex SHA-256 by path relative to OUT.
         public var digests: [String: String]
+        /// Lines that are not `<sha256>  <path>`, or repeat a path.
         public var problems: [String]
     }
 
@@ -84,11 +86,13 @@ public struct OutputFolder: Sendable {
     /// An output decoded: samples as restored (a monochrome-stored plane copied back
     /// into the source's channels), its seal, and the codec that read it.
     public struct DecodedOutput: Sendable {
+        /// The codec that decoded the file.
         public var codec: CodecID
         /// Samples as stored in the file.
         public var stored: PixelBuffer
         /// Samples as restored (what `Seal.decodedSHA256` is the digest of).
         public var restored: PixelBuffer
+        /// The seal read from the file.
         public var seal: Seal
     }
 

@@ -14,6 +14,7 @@ public struct Restorer: Sendable {
         case dpx, tiff
     }
 
+    /// The output folder read.
     public var folder: OutputFolder
     /// Where restored files go.
     public var destination: URL
@@ -21,8 +22,11 @@ public struct Restorer: Sendable {
     public var format: Format?
     /// Replace files already in `destination`.
     public var overwrite: Bool
+    /// Codecs and formats used.
     public var services: EngineServices
+    /// Library threads per decode.
     public var threads: Int
+    /// `"reelpack <version>"`, the agent of the recorded event.
     public var agent: String
 
     /// A restore of `output` into `destination`.
@@ -58,12 +62,17 @@ public struct Restorer: Sendable {
 
     /// Every frame's outcome.
     public struct Report: Sendable, Codable, Equatable {
+        /// One result per file in `frames/`, by name.
         public var frames: [FrameResult]
+        /// Frames restored.
         public var restored: Int { frames.filter { $0.status == "ok" }.count }
+        /// Frames that failed (no file written for them).
         public var failed: Int { frames.filter { $0.status != "ok" }.count }
+        /// Frames restored byte for byte (SHA-256 checked).
         public var byteExact: Int { frames.filter(\.byteExact).count }
 
         private enum CodingKeys: String, CodingKey { case frames, restored, failed, byteExact }
+        /// A report of `frames`.
         public init(frames: [FrameResult]) { self.frames = frames }
         public init(from decoder: any Decoder) throws {
             frames = try decoder.container(keyedBy: CodingKeys.self).decode([FrameResult].self, forKey: .frames)

@@ -12,6 +12,7 @@ public struct Verifier: Sendable {
     public var folder: OutputFolder
     /// Where the sources are (a folder searched by each seal's `sourceName`, or one file), if given.
     public var sources: URL?
+    /// Codecs, formats and metrics used.
     public var services: EngineServices
     /// Library threads per decode and measurement.
     public var threads: Int
@@ -40,11 +41,14 @@ public struct Verifier: Sendable {
         public var problems: [String]
         /// Measured against the source (only with sources).
         public var ssim: Double?
+        /// Lowest 64×64-tile SSIM (only with sources).
         public var tileFloor: Double?
         /// Nil when identical (or not measured).
         public var psnr: Double?
+        /// True when the decoded samples equal the source's (nil when not measured).
         public var identical: Bool?
 
+        /// True when any check failed.
         public var failed: Bool { status != "ok" }
 
         private enum CodingKeys: String, CodingKey { case output, source, status, problems, ssim, tileFloor, psnr, identical }
@@ -82,7 +86,9 @@ public struct Verifier: Sendable {
 
     /// The whole verdict.
     public struct Report: Sendable, Codable, Equatable {
+        /// One result per output, by path.
         public var frames: [FrameResult]
+        /// Totals.
         public var summary: Summary
         /// True when nothing failed.
         public var passed: Bool { summary.failed == 0 && summary.manifestProblems.isEmpty }
