@@ -22,6 +22,8 @@ struct Reelpack: AsyncParsableCommand {
             SynthCommand.self,
             AnalyzeCommand.self,
             CompressCommand.self,
+            VerifyCommand.self,
+            RestoreCommand.self,
             ReportCommand.self,
         ]
     )

@@ -65,28 +65,6 @@ extension Catalog {
         }
     }
 
-    /// A provenance event as stored, with the frame it concerns.
-    public struct EventRecord: Sendable {
-        public var date: String
-        public var type: String
-        public var outcome: String
-        public var agent: String
-        public var detail: String?
-        public var frame: String?
-    }
-
-    /// Every event, oldest first.
-    public func events() throws -> [EventRecord] {
-        try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT e.eventDateTime, e.eventType, e.outcome, e.agent, e.detail, f.name
-                FROM events e LEFT JOIN frames f ON f.id = e.frameId ORDER BY e.id
-                """).map { row in
-                EventRecord(date: row[0], type: row[1], outcome: row[2], agent: row[3], detail: row[4], frame: row[5])
-            }
-        }
-    }
-
     private func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try db.read(body)

@@ -281,6 +281,43 @@ public final class Catalog: Sendable {
         }
     }
 
+    /// A PREMIS-style event as recorded.
+    public struct Event: Sendable, Equatable {
+        public var eventType: String
+        public var eventDateTime: String
+        public var agent: String
+        public var outcome: String
+        public var detail: String?
+        /// The source frame the event concerns; nil for events about the whole folder.
+        public var frame: String?
+    }
+
+    /// Records an event about the whole output folder (`verify`, `restore`), attached
+    /// to the latest run.
+    /// - Throws: `CatalogError` when the catalog holds no run or cannot be written.
+    public func recordEvent(type: String, agent: String, outcome: String, detail: String?) throws {
+        try write { db in
+            guard let runID = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM runs") else {
+                throw CatalogError(path: db.description, reason: "the catalog holds no run to attach the event to")
+            }
+            try Self.insertEvent(db, runID: runID, frameID: nil, type: type, agent: agent, outcome: outcome, detail: detail)
+        }
+    }
+
+    /// Every event, or every event of `type`, oldest first.
+    public func events(type: String? = nil) throws -> [Event] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT e.eventType, e.eventDateTime, e.agent, e.outcome, e.detail, f.name AS frame
+                FROM events e LEFT JOIN frames f ON f.id = e.frameId
+                WHERE ? IS NULL OR e.eventType = ? ORDER BY e.id
+                """, arguments: [type, type]).map {
+                Event(eventType: $0["eventType"], eventDateTime: $0["eventDateTime"], agent: $0["agent"],
+                      outcome: $0["outcome"], detail: $0["detail"], frame: $0["frame"])
+            }
+        }
+    }
+
     /// Number of rows in `table` (for tests and reports).
     public func count(_ table: String, where condition: String = "1") throws -> Int {
         let allowed: Set<String> = ["runs", "frames", "features", "iterations", "results", "errors", "events"]

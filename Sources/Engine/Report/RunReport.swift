@@ -32,7 +32,7 @@ public enum RunReport {
             notes.append("showing the last \(maxEventsShown) of \(stored.count) events; all are in \(Catalog.fileName)")
         }
         let events = stored.suffix(maxEventsShown).map { e in
-            ReportModel.Event(date: e.date, type: e.type, outcome: e.outcome,
+            ReportModel.Event(date: e.eventDateTime, type: e.eventType, outcome: e.outcome,
                               detail: [e.frame, e.detail].compactMap { $0 }.joined(separator: ": "), agent: e.agent)
         }
 
@@ -75,14 +75,7 @@ public enum RunReport {
         guard let relative = frame.output else { throw EngineError(.io, file: frame.source, "no output recorded") }
         let outputURL = output.appendingPathComponent(relative)
         let source = try services.read(try Data(contentsOf: URL(fileURLWithPath: frame.source)), frame.source).pixels
-        let ext = outputURL.pathExtension.lowercased()
-        guard let id = CodecID.allCases.first(where: { (try? services.codec($0, 1))?.fileExtension == ext }) else {
-            throw EngineError(.io, file: outputURL.path, "no codec writes .\(ext) files")
-        }
-        var decoded = try services.codec(id, 1).decode(try Data(contentsOf: outputURL)).pixels
-        if decoded.channels == 1, source.channels > 1 {
-            decoded = try FrameProcessor.expand(decoded, to: source.channels)
-        }
+        let decoded = try OutputFolder.decode(try Data(contentsOf: outputURL), name: outputURL.path, services: services).restored
         guard decoded.width == source.width, decoded.height == source.height, decoded.channels == source.channels else {
             throw EngineError(.io, file: outputURL.path, "decoded geometry differs from the source's")
         }

@@ -1,19 +1,24 @@
 import ArgumentParser
+import Codecs
+import Engine
 import Foundation
 import Formats
 import ImageCore
 
-/// `reelpack probe FILE... [--json]`: header fields and metadata of source frames.
+/// `reelpack probe FILE... [--json]`: header fields and metadata of source frames, and
+/// the format, geometry and seal of Reelpack outputs (`.jp2`, `.jph`, `.jxl`, `.tif`).
 ///
 /// Each format is one case of `ProbeCommand.probe(_:)`, which turns a file into an
 /// ordered list of fields; the text and JSON outputs are made from that list.
 struct ProbeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "probe",
-        abstract: "Print header fields and metadata of DPX and TIFF files.",
+        abstract: "Print header fields and metadata of DPX and TIFF files, and the seal of Reelpack outputs.",
         discussion: """
             With --json: one JSON document on stdout, an object for one file or an array
             for several, each with format, width, height, channels and bitDepth first.
+            A Reelpack output (jp2, jph, jxl, or a TIFF carrying a seal) also has "seal",
+            the seal's JSON object; in text mode a summary of the seal is printed.
             A file that cannot be read is named on stderr and the exit code is 1.
             """)
 
@@ -62,9 +67,35 @@ struct ProbeCommand: ParsableCommand {
         }
         switch ImageFile.detectFormat(data) {
         case .dpx: return try dpx(data, name: name)
-        case .tiff: return try tiff(data, name: name)
-        case nil: throw FormatError(.unsupported, file: name, "not a file Reelpack can probe (DPX or TIFF)")
+        case .tiff:
+            var r = try tiff(data, name: name)
+            if let sealBytes = (try? TIFF.read(data, name: name))?.seal, let seal = try? Seal.decode(sealBytes) {
+                r.seal = seal
+            }
+            return r
+        case nil:
+            guard let id = OutputFolder.codecID(name: name, data: data), id != .tiff else {
+                throw FormatError(.unsupported, file: name, "not a file Reelpack can probe (DPX, TIFF or a Reelpack output)")
+            }
+            return try output(data, name: name)
         }
+    }
+
+    /// A Reelpack output (JPEG 2000, HTJ2K, JPEG XL): geometry as stored and its seal.
+    static func output(_ data: Data, name: String) throws -> ProbeReport {
+        let decoded = try OutputFolder.decode(data, name: name)
+        let p = decoded.stored
+        let format = switch decoded.codec {
+        case .j2k: "jp2"
+        case .htj2k: "jph"
+        case .jxl: "jxl"
+        case .tiff: "tiff"
+        }
+        var r = ProbeReport(file: name, format: format, width: p.width, height: p.height,
+                            channels: p.channels, bitDepth: p.bitDepth)
+        r["fileSize"] = .int(data.count)
+        r.seal = decoded.seal
+        return r
     }
 
     static func dpx(_ data: Data, name: String) throws -> ProbeReport {
@@ -160,6 +191,8 @@ struct ProbeReport: Encodable {
     }
 
     private(set) var fields: [(key: String, value: Value)] = []
+    /// The seal of a Reelpack output (encoded as `seal` after the fields).
+    var seal: Seal?
 
     init(file: String, format: String, width: Int, height: Int, channels: Int, bitDepth: Int) {
         self["file"] = .string(file)
@@ -178,10 +211,28 @@ struct ProbeReport: Encodable {
         }
     }
 
-    /// Aligned `key: value` lines.
+    /// Aligned `key: value` lines, then the seal's summary.
     var text: String {
-        let width = fields.map(\.key.count).max() ?? 0
-        return fields.map { $0.key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.value.text }
+        var lines = fields.map { ($0.key, $0.value.text) }
+        if let s = seal {
+            func f(_ v: Double?, _ d: Int) -> String { v.map { String(format: "%.\(d)f", $0) } ?? "-" }
+            let a = s.achieved
+            lines += [
+                ("seal", "\(s.tool) \(s.toolVersion), \(s.timestamp)"),
+                ("profile", s.profile + (s.fellBackToLossless ? " (no lossy setting met the floors: stored losslessly)" : "")),
+                ("codec", "\(s.codec) (\(s.library)), \(s.mode)\(s.parameter.map { ", parameter \(f($0, 4))" } ?? "")"),
+                ("achieved", a.identical ? "identical to the source"
+                    : "SSIM \(f(a.ssim, 5)), tile floor \(f(a.tileFloor, 5)), PSNR \(f(a.psnr, 2)) dB, max error \(a.maxError)"),
+                ("iterations", "\(s.searchTrace.count)\(s.searchStopReason.map { " (\($0))" } ?? "")"),
+                ("source", "\(s.sourceName) (\(s.sourceFormat), \(s.sourceBytes) bytes, \(s.width)×\(s.height)×\(s.channels) at \(s.bitDepth) bits)"),
+                ("sourceSHA256", s.sourceSHA256),
+                ("decodedSHA256", s.decodedSHA256),
+                ("restore", s.rebuildIsExact && s.mode == "lossless" ? "byte for byte" : "same header fields, decoded samples"),
+            ]
+            if s.monochromeStored { lines.append(("monochrome", "stored as one channel, restored to \(s.channels)")) }
+        }
+        let width = lines.map(\.0.count).max() ?? 0
+        return lines.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
             .joined(separator: "\n")
     }
 
@@ -195,5 +246,6 @@ struct ProbeReport: Encodable {
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Key.self)
         for (key, value) in fields { try c.encode(value, forKey: Key(stringValue: key)) }
+        if let seal { try c.encode(seal, forKey: Key(stringValue: "seal")) }
     }
 }

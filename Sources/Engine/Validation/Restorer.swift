@@ -1,0 +1,189 @@
+import Formats
+import Foundation
+import ImageCore
+
+/// `restore`: rebuilds every frame of an output folder (DESIGN.md §5). A lossless output
+/// with an exact rebuild record comes back as the original file byte for byte (its
+/// SHA-256 checked against the seal's `sourceSHA256` before the file is given its
+/// name); a lossy one as a file of the source's format with the source's header fields
+/// and the decoded samples, or as a 16-bit TIFF. Every restored file is read back and
+/// its samples checked against the seal's `decodedSHA256`.
+public struct Restorer: Sendable {
+    /// The file format restored to.
+    public enum Format: String, Sendable, Codable, CaseIterable {
+        case dpx, tiff
+    }
+
+    /// The output folder read.
+    public var folder: OutputFolder
+    /// Where restored files go.
+    public var destination: URL
+    /// The format to restore to; nil = each source's own format.
+    public var format: Format?
+    /// Replace files already in `destination`.
+    public var overwrite: Bool
+    /// Codecs and formats used.
+    public var services: EngineServices
+    /// Library threads per decode.
+    public var threads: Int
+    /// `"reelpack <version>"`, the agent of the recorded event.
+    public var agent: String
+
+    /// A restore of `output` into `destination`.
+    public init(output: URL, destination: URL, format: Format? = nil, overwrite: Bool = false,
+                services: EngineServices = .standard, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                toolVersion: String) {
+        self.folder = OutputFolder(url: output)
+        self.destination = destination
+        self.format = format
+        self.overwrite = overwrite
+        self.services = services
+        self.threads = max(1, threads)
+        self.agent = "reelpack \(toolVersion)"
+    }
+
+    /// One frame's outcome.
+    public struct FrameResult: Sendable, Codable, Equatable {
+        /// The output read (relative to OUT).
+        public var output: String
+        /// The file written (full path), nil when it failed.
+        public var restored: String?
+        /// `"ok"` or `"failed"`.
+        public var status: String
+        /// `"dpx"` or `"tiff"`.
+        public var format: String?
+        /// True when the restored file's SHA-256 equals the source's (checked).
+        public var byteExact: Bool
+        /// What the restore is, or why it failed.
+        public var note: String
+        /// SHA-256 of the restored file.
+        public var sha256: String?
+    }
+
+    /// Every frame's outcome.
+    public struct Report: Sendable, Codable, Equatable {
+        /// One result per file in `frames/`, by name.
+        public var frames: [FrameResult]
+        /// Frames restored.
+        public var restored: Int { frames.filter { $0.status == "ok" }.count }
+        /// Frames that failed (no file written for them).
+        public var failed: Int { frames.filter { $0.status != "ok" }.count }
+        /// Frames restored byte for byte (SHA-256 checked).
+        public var byteExact: Int { frames.filter(\.byteExact).count }
+
+        private enum CodingKeys: String, CodingKey { case frames, restored, failed, byteExact }
+        /// A report of `frames`.
+        public init(frames: [FrameResult]) { self.frames = frames }
+        public init(from decoder: any Decoder) throws {
+            frames = try decoder.container(keyedBy: CodingKeys.self).decode([FrameResult].self, forKey: .frames)
+        }
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(frames, forKey: .frames)
+            try c.encode(restored, forKey: .restored)
+            try c.encode(failed, forKey: .failed)
+            try c.encode(byteExact, forKey: .byteExact)
+        }
+    }
+
+    /// Restores every output in `frames/`.
+    /// - Throws: `EngineError.usage` when OUT has no `frames/`, when `destination` is
+    ///   `OUT/frames`, or when it cannot be created. Frame failures are in the report.
+    public func run(progress: ((Int, Int) -> Void)? = nil) throws -> Report {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: folder.framesFolder.path, isDirectory: &isDir), isDir.boolValue else {
+            throw EngineError(.usage, file: folder.url.path, "is not a Reelpack output folder (no frames/)")
+        }
+        let dest = destination.standardizedFileURL.resolvingSymlinksInPath()
+        if dest.path == folder.framesFolder.standardizedFileURL.resolvingSymlinksInPath().path {
+            throw EngineError(.usage, file: destination.path, "is the output's frames/ folder: restore somewhere else")
+        }
+        do {
+            try fm.createDirectory(at: destination, withIntermediateDirectories: true)
+        } catch {
+            throw EngineError(.usage, file: destination.path, "cannot create: \(error.localizedDescription)")
+        }
+        let files = folder.frameFiles()
+        var results: [FrameResult] = []
+        for (i, path) in files.enumerated() {
+            results.append(restore(path))
+            progress?(i + 1, files.count)
+        }
+        let report = Report(frames: results)
+        folder.recordEvent(type: "restore", agent: agent, outcome: report.failed == 0 ? "success" : "failure",
+                           detail: "restore to \(destination.path): \(report.restored) restored (\(report.byteExact) byte for byte), \(report.failed) failed")
+        return report
+    }
+
+    private func restore(_ path: String) -> FrameResult {
+        var r = FrameResult(output: path, restored: nil, status: "failed", format: nil, byteExact: false, note: "")
+        let tmp = destination.appendingPathComponent(".reelpack-restore-\(UUID().uuidString)")
+        do {
+            let data = try Data(contentsOf: folder.url.appendingPathComponent(path), options: .mappedIfSafe)
+            let decoded = try OutputFolder.decode(data, name: path, services: services, threads: threads)
+            let seal = decoded.seal
+            let pixels = decoded.restored
+            guard Digest.sha256(samples: pixels) == seal.decodedSHA256 else {
+                throw EngineError(.verificationFailed, file: path, "decoded samples do not match the seal (damaged output?)")
+            }
+            let sourceFormat = Format(rawValue: seal.sourceFormat)
+            let target = format ?? sourceFormat ?? .dpx
+            r.format = target.rawValue
+            let lossless = seal.mode == "lossless"
+            let bytes: Data
+            if target == sourceFormat {
+                guard let record = seal.rebuildRecordData else {
+                    throw EngineError(.verificationFailed, file: path, "the seal's rebuild record is not base64")
+                }
+                bytes = try services.rebuild(pixels, record)
+                let digest = Digest.sha256(bytes)
+                if lossless && seal.rebuildIsExact {
+                    guard digest == seal.sourceSHA256 else {
+                        throw EngineError(.verificationFailed, file: path,
+                                          "rebuilt file SHA-256 \(digest) differs from the source's \(seal.sourceSHA256)")
+                    }
+                    r.byteExact = true
+                    r.note = "lossless, byte for byte (SHA-256 equals the source's)"
+                } else if lossless {
+                    r.note = "lossless: same samples and metadata; the \(target.rawValue.uppercased()) file is rewritten, so its bytes differ from the source's"
+                } else {
+                    r.note = "lossy: the source's header with the decoded samples; the SHA-256 differs from the source's by nature"
+                }
+            } else if target == .tiff {
+                bytes = try TIFF.write(pixels, metadata: seal.metadata,
+                                       options: TIFFWriteOptions(compression: .deflate, predictor: true))
+                r.note = "\(lossless ? "lossless" : "lossy") as a 16-bit TIFF (true depth \(pixels.bitDepth) bits recorded)"
+            } else {
+                bytes = try DPXWriter.write(pixels, metadata: seal.metadata)
+                r.note = "\(lossless ? "lossless" : "lossy") as a new DPX with the source's metadata"
+            }
+            // Read back what is about to be named: it must hold the decoded samples.
+            let back = try services.read(bytes, path).pixels
+            guard Digest.sha256(samples: back) == seal.decodedSHA256 else {
+                throw EngineError(.verificationFailed, file: path, "the restored file does not read back to the decoded samples")
+            }
+            let stem = (seal.sourceName as NSString).deletingPathExtension
+            let name = target == sourceFormat ? seal.sourceName : "\(stem).\(target == .tiff ? "tif" : "dpx")"
+            guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+                throw EngineError(.verificationFailed, file: path, "the seal's source name \"\(seal.sourceName)\" is not a file name")
+            }
+            let final = destination.appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: final.path), !overwrite {
+                throw EngineError(.usage, file: final.path, "already exists (pass --overwrite to replace it)")
+            }
+            try bytes.write(to: tmp)
+            guard rename(tmp.path, final.path) == 0 else {
+                throw EngineError(.io, file: final.path, "cannot rename the temporary file into place: \(String(cString: strerror(errno)))")
+            }
+            r.restored = final.path
+            r.sha256 = Digest.sha256(bytes)
+            r.status = "ok"
+        } catch {
+            try? FileManager.default.removeItem(at: tmp)
+            r.byteExact = false
+            r.note = "\(error)"
+        }
+        return r
+    }
+}

@@ -1,0 +1,226 @@
+import Formats
+import Foundation
+import ImageCore
+
+/// `verify`: checks an output folder (DESIGN.md §5) in three layers: fixity of every
+/// file in `frames/` against `manifest-sha256.txt`; each output decoded with its codec,
+/// its samples' SHA-256 against the seal's (decoder drift, bit rot); and, given the
+/// sources, each source's SHA-256 against the seal's and the decoded frame re-measured
+/// against it and held to the seal's floors.
+public struct Verifier: Sendable {
+    /// The output folder.
+    public var folder: OutputFolder
+    /// Where the sources are (a folder searched by each seal's `sourceName`, or one file), if given.
+    public var sources: URL?
+    /// Codecs, formats and metrics used.
+    public var services: EngineServices
+    /// Library threads per decode and measurement.
+    public var threads: Int
+    /// `"reelpack <version>"`, the agent of the recorded event.
+    public var agent: String
+
+    /// A verifier of `output`.
+    public init(output: URL, sources: URL? = nil, services: EngineServices = .standard,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount, toolVersion: String) {
+        self.folder = OutputFolder(url: output)
+        self.sources = sources
+        self.services = services
+        self.threads = max(1, threads)
+        self.agent = "reelpack \(toolVersion)"
+    }
+
+    /// One output's verdict.
+    public struct FrameResult: Sendable, Codable, Equatable {
+        /// Path relative to OUT (`frames/<name>`).
+        public var output: String
+        /// The seal's source name, when the seal was read.
+        public var source: String?
+        /// `"ok"` or `"failed"`.
+        public var status: String
+        /// Why it failed, one line each (empty when ok).
+        public var problems: [String]
+        /// Measured against the source (only with sources).
+        public var ssim: Double?
+        /// Lowest 64×64-tile SSIM (only with sources).
+        public var tileFloor: Double?
+        /// Nil when identical (or not measured).
+        public var psnr: Double?
+        /// True when the decoded samples equal the source's (nil when not measured).
+        public var identical: Bool?
+
+        /// True when any check failed.
+        public var failed: Bool { status != "ok" }
+
+        private enum CodingKeys: String, CodingKey { case output, source, status, problems, ssim, tileFloor, psnr, identical }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(output, forKey: .output)
+            try c.encode(source, forKey: .source)
+            try c.encode(status, forKey: .status)
+            try c.encode(problems, forKey: .problems)
+            if identical != nil {
+                try c.encode(ssim, forKey: .ssim)
+                try c.encode(tileFloor, forKey: .tileFloor)
+                try c.encode(psnr, forKey: .psnr)
+                try c.encode(identical, forKey: .identical)
+            }
+        }
+    }
+
+    /// Totals.
+    public struct Summary: Sendable, Codable, Equatable {
+        /// Outputs checked (files in the manifest or in `frames/`).
+        public var frameCount: Int
+        /// Outputs that failed any check.
+        public var failed: Int
+        /// In the manifest, not on disk.
+        public var missing: [String]
+        /// On disk, not in the manifest.
+        public var extra: [String]
+        /// Manifest lines that could not be read, or a missing manifest.
+        public var manifestProblems: [String]
+        /// Outputs measured against their source.
+        public var measured: Int
+    }
+
+    /// The whole verdict.
+    public struct Report: Sendable, Codable, Equatable {
+        /// One result per output, by path.
+        public var frames: [FrameResult]
+        /// Totals.
+        public var summary: Summary
+        /// True when nothing failed.
+        public var passed: Bool { summary.failed == 0 && summary.manifestProblems.isEmpty }
+    }
+
+    /// Checks every output. Frame problems go into the report, never thrown.
+    /// - Parameter progress: called after each output with (done, total).
+    /// - Throws: `EngineError.usage` when OUT has no `frames/` folder.
+    public func run(progress: ((Int, Int) -> Void)? = nil) throws -> Report {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.framesFolder.path, isDirectory: &isDir), isDir.boolValue else {
+            throw EngineError(.usage, file: folder.url.path, "is not a Reelpack output folder (no frames/)")
+        }
+        var manifestProblems: [String] = []
+        var manifest = OutputFolder.Manifest(digests: [:], problems: [])
+        if FileManager.default.fileExists(atPath: folder.manifestURL.path) {
+            manifest = try folder.readManifest()
+            manifestProblems = manifest.problems
+        } else {
+            manifestProblems.append("manifest-sha256.txt is missing")
+        }
+        let onDisk = folder.frameFiles()
+        let onDiskSet = Set(onDisk)
+        let missing = manifest.digests.keys.filter { !onDiskSet.contains($0) }.sorted()
+        let extra = onDisk.filter { manifest.digests[$0] == nil }
+        let sourceIndex = sources.map(Self.indexSources) ?? [:]
+
+        var results: [FrameResult] = missing.map {
+            FrameResult(output: $0, source: nil, status: "failed", problems: ["missing: listed in the manifest but not on disk"])
+        }
+        for (i, path) in onDisk.enumerated() {
+            var result = check(path, expected: manifest.digests[path], sourceIndex: sourceIndex)
+            result.status = result.problems.isEmpty ? "ok" : "failed"
+            results.append(result)
+            progress?(i + 1, onDisk.count)
+        }
+        results.sort { $0.output < $1.output }
+        let summary = Summary(frameCount: results.count, failed: results.filter(\.failed).count, missing: missing,
+                              extra: extra, manifestProblems: manifestProblems,
+                              measured: results.filter { $0.identical != nil }.count)
+        let report = Report(frames: results, summary: summary)
+        let detail = "verify: \(summary.frameCount) outputs, \(summary.failed) failed"
+            + (missing.isEmpty ? "" : ", missing \(missing.joined(separator: ", "))")
+            + (extra.isEmpty ? "" : ", extra \(extra.joined(separator: ", "))")
+            + (manifestProblems.isEmpty ? "" : ", manifest: \(manifestProblems.joined(separator: "; "))")
+            + (sources == nil ? "" : ", \(summary.measured) measured against their sources")
+        folder.recordEvent(type: "fixity check", agent: agent, outcome: report.passed ? "success" : "failure", detail: detail)
+        return report
+    }
+
+    /// Every check of one output on disk; its problems (the caller sets the status).
+    private func check(_ path: String, expected: String?, sourceIndex: [String: URL]) -> FrameResult {
+        var r = FrameResult(output: path, source: nil, status: "ok", problems: [])
+        let url = folder.url.appendingPathComponent(path)
+        let data: Data
+        do {
+            data = try Data(contentsOf: url, options: .mappedIfSafe)
+        } catch {
+            r.problems.append("cannot read: \(error.localizedDescription)")
+            return r
+        }
+        // 1. Fixity.
+        if let expected {
+            let actual = Digest.sha256(data)
+            if actual != expected {
+                r.problems.append("fixity: SHA-256 \(actual) differs from the manifest's \(expected)")
+            }
+        } else {
+            r.problems.append("extra: on disk but not in the manifest")
+        }
+        // 2. Decode and compare the samples with the seal.
+        let decoded: OutputFolder.DecodedOutput
+        do {
+            decoded = try OutputFolder.decode(data, name: path, services: services, threads: threads)
+        } catch {
+            r.problems.append("decode: \(error)")
+            return r
+        }
+        let seal = decoded.seal
+        r.source = seal.sourceName
+        let p = decoded.restored
+        if p.width != seal.width || p.height != seal.height || p.channels != seal.channels || p.bitDepth != seal.bitDepth {
+            r.problems.append("decoded: \(p.width)×\(p.height)×\(p.channels) at \(p.bitDepth) bits, the seal says \(seal.width)×\(seal.height)×\(seal.channels) at \(seal.bitDepth) bits")
+        }
+        let sampleDigest = Digest.sha256(samples: p)
+        if sampleDigest != seal.decodedSHA256 {
+            r.problems.append("decoded samples: SHA-256 \(sampleDigest) differs from the seal's \(seal.decodedSHA256)")
+        }
+        // 3. Against the source.
+        guard sources != nil else { return r }
+        guard let sourceURL = sourceIndex[seal.sourceName] else {
+            r.problems.append("source: \(seal.sourceName) not found")
+            return r
+        }
+        do {
+            let sourceData = try Data(contentsOf: sourceURL, options: .mappedIfSafe)
+            let sourceDigest = Digest.sha256(sourceData)
+            if sourceDigest != seal.sourceSHA256 {
+                r.problems.append("source: \(sourceURL.lastPathComponent) SHA-256 \(sourceDigest) differs from the seal's \(seal.sourceSHA256)")
+            }
+            let source = try services.read(sourceData, sourceURL.path).pixels
+            guard source.width == p.width, source.height == p.height, source.channels == p.channels else {
+                r.problems.append("source: \(source.width)×\(source.height)×\(source.channels) does not match the output's \(p.width)×\(p.height)×\(p.channels)")
+                return r
+            }
+            let m = source == p ? QualityMeasurement.identical(channels: p.channels) : try services.measure(source, p, threads)
+            r.ssim = m.ssim
+            r.tileFloor = m.tileFloor
+            r.psnr = m.identical ? nil : m.psnr
+            r.identical = m.identical
+            var floor = seal.floors
+            if seal.mode == "lossless" { floor.requiresIdentical = true }
+            floor.grainRetention = nil   // measured at compression against the source's grain; not re-measured here
+            for failure in floor.failures(m) { r.problems.append("floor: \(failure)") }
+        } catch {
+            r.problems.append("source: \(error)")
+        }
+        return r
+    }
+
+    /// Source files by name: `url` itself when it is a file, else every file under it.
+    static func indexSources(_ url: URL) -> [String: URL] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else { return [:] }
+        guard isDir.boolValue else { return [url.lastPathComponent: url] }
+        var index: [String: URL] = [:]
+        let e = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey])
+        while let file = e?.nextObject() as? URL {
+            if (try? file.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true, index[file.lastPathComponent] == nil {
+                index[file.lastPathComponent] = file
+            }
+        }
+        return index
+    }
+}

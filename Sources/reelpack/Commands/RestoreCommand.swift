@@ -1,0 +1,78 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+/// `reelpack restore OUT -o DIR [--format dpx|tiff]`: rebuilds the frames of an output folder.
+struct RestoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Rebuild the frames of an output folder as DPX or TIFF files.",
+        discussion: """
+            A lossless output restores to the original file byte for byte (its SHA-256 is
+            checked against the seal before the file gets its name). A lossy output restores
+            to a file of the source's format with the source's header fields and the decoded
+            samples (its hash differs from the source's by nature), or with --format tiff to
+            a 16-bit TIFF recording the true bit depth. Existing files in DIR are kept unless
+            --overwrite. Exit status: 0 every frame restored, 1 some failed, 2 usage.
+            """)
+
+    @Argument(help: "The output folder (OUT of a compress run).")
+    var folder: String
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: "Folder to write the restored frames to.")
+    var destination: String
+
+    @Option(help: "dpx or tiff (default: each source's own format).")
+    var format: String?
+
+    @Flag(help: "Replace files that already exist in the destination.")
+    var overwrite = false
+
+    @Option(help: "Library threads per decode (default: the number of cores).")
+    var threads: Int?
+
+    @Flag(help: "Print one JSON document on stdout.")
+    var json = false
+
+    func validate() throws {
+        if let format, Restorer.Format(rawValue: format.lowercased()) == nil {
+            throw ValidationError("unknown format \(format): use dpx or tiff")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        let restorer = Restorer(output: URL(fileURLWithPath: folder), destination: URL(fileURLWithPath: destination),
+                                format: format.flatMap { Restorer.Format(rawValue: $0.lowercased()) },
+                                overwrite: overwrite, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                toolVersion: ReelpackVersion.string)
+        var lastNote = Date()
+        let report: Restorer.Report
+        do {
+            report = try restorer.run { done, total in
+                if Date().timeIntervalSince(lastNote) >= 5 {
+                    Output.note("reelpack: restored \(done)/\(total) frames")
+                    lastNote = Date()
+                }
+            }
+        } catch let error as EngineError where error.kind == .usage {
+            Output.error(error.description)
+            throw ExitCode(2)
+        } catch {
+            Output.error(String(describing: error))
+            throw ExitCode(1)
+        }
+        for frame in report.frames where frame.status != "ok" {
+            Output.error("FAILED \(frame.output): \(frame.note)")
+        }
+        if json {
+            try Output.printJSON(report)
+        } else {
+            for frame in report.frames where frame.status == "ok" {
+                print("\(frame.output) → \(frame.restored ?? "")  \(frame.note)")
+            }
+            print("restored \(report.restored) (\(report.byteExact) byte for byte), failed \(report.failed)")
+        }
+        if report.failed > 0 { throw ExitCode(1) }
+    }
+}
