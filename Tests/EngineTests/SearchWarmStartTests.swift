@@ -1,3 +1,4 @@
+import Codecs
 import Foundation
 import Testing
 import TestSupport
@@ -122,6 +123,14 @@ struct SearchWarmStartTests {
                                               services: .rawFilesRealCodecs, toolVersion: "t").run()
         let its = result.frames.map(\.iterations)
         #expect(result.frames.allSatisfy { $0.status == .done && $0.mode == "lossy" })
-        #expect(its.dropFirst().allSatisfy { $0 <= 2 }, "\(its)")
+        let codec = try EngineServices.standard.codec(try #require(choice.codecID), 1)
+        var traces: [String] = []
+        for report in result.frames {
+            let output = try #require(report.output)
+            let decoded = try codec.decode(try Data(contentsOf: dir.file("out").appendingPathComponent(output)))
+            let seal = try Seal.decode(try #require(decoded.seal))
+            traces.append("\(seal.searchTrace.map { String(format: "%.3f%@%d", $0.parameter, $0.pass ? "+" : "-", $0.bytes) }) \(seal.searchStopReason ?? "")")
+        }
+        #expect(its.dropFirst().allSatisfy { $0 <= 2 }, "\(its) \(traces)")
     }
 }

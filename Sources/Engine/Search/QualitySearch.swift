@@ -212,8 +212,11 @@ public struct QualitySearch: Sendable {
                 if let f = failing, s.margin - f.margin > 1e-12 {
                     boundary = f.p + (s.p - f.p) * (0 - f.margin) / (s.margin - f.margin)
                     boundary = min(s.p, max(f.p, boundary))
-                } else if let ms {
-                    boundary = max(lo, s.p - s.margin / ms)
+                } else if let slope = ms ?? warm?.marginSlope {
+                    // Only passing points: the boundary lies the margin's worth of
+                    // slope below (without this, one-evaluation frames would drift up
+                    // by the safety margin each frame).
+                    boundary = max(lo, s.p - s.margin / slope)
                 }
                 next = WarmStart(parameter: boundary, marginSlope: ms ?? warm?.marginSlope, logSizeSlope: ls ?? warm?.logSizeSlope)
             }
