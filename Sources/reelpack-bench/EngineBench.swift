@@ -100,9 +100,9 @@ enum EngineBench {
     static func runSearch() throws {
         let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
         var reels: [Reel] = []
-        // The 2K frames cropped to their central 1024×540 (keeps the run within minutes on two cores).
+        // The 2K frames halved (2×2 means) to 1024×778: keeps the run within minutes on two cores.
         let beach = try (1...4).map {
-            try crop(try ImageFile.read(contentsOf: Corpus.url("sequence/beachball_000\($0).dpx")).pixels, width: 1024, height: 540)
+            try halve(try ImageFile.read(contentsOf: Corpus.url("sequence/beachball_000\($0).dpx")).pixels)
         }
         reels.append(Reel(name: "beachball", frames: beach, sequence: true))
         let grain = try FilmSynthesizer(width: 1024, height: 540, bitDepth: 12, kind: .grain, seed: 11)
@@ -130,17 +130,20 @@ enum EngineBench {
         print(String(format: "search bench total wall time: %.1f s", Date().timeIntervalSince(benchStart)))
     }
 
-    /// The central `width`×`height` of a frame (the whole frame when smaller).
-    private static func crop(_ p: PixelBuffer, width: Int, height: Int) throws -> PixelBuffer {
-        let w = min(width, p.width), h = min(height, p.height)
-        let x0 = (p.width - w) / 2, y0 = (p.height - h) / 2
+    /// A frame at half its width and height, each sample the rounded mean of a 2×2 block.
+    private static func halve(_ p: PixelBuffer) throws -> PixelBuffer {
+        let w = p.width / 2, h = p.height / 2
         var samples: [UInt16] = []
         samples.reserveCapacity(w * h * p.channels)
         for c in 0..<p.channels {
             let base = c * p.planeSize
-            for y in y0..<(y0 + h) {
-                let row = base + y * p.width + x0
-                samples += p.samples[row..<(row + w)]
+            for y in 0..<h {
+                let r0 = base + 2 * y * p.width, r1 = r0 + p.width
+                for x in 0..<w {
+                    let sum = Int(p.samples[r0 + 2 * x]) + Int(p.samples[r0 + 2 * x + 1])
+                        + Int(p.samples[r1 + 2 * x]) + Int(p.samples[r1 + 2 * x + 1])
+                    samples.append(UInt16((sum + 2) / 4))
+                }
             }
         }
         return try PixelBuffer(width: w, height: h, channels: p.channels, bitDepth: p.bitDepth, samples: samples)
@@ -165,6 +168,7 @@ enum EngineBench {
         // Adaptive, frames in order, warm-started within a shot.
         var adaptiveBytes = 0, iterations: [Int] = [], searchSeconds = 0.0, finalSeconds = 0.0, fallbacks = 0
         var perFrameBytes: [Int] = [], keptPerFrame: [Double?] = []
+        var warmIterations: [Int] = [], warmSearchSeconds = 0.0, warmFinalSeconds = 0.0
         var warm: QualitySearch.WarmStart?
         var kept: [Double] = []
         for i in reel.frames.indices {
@@ -175,8 +179,11 @@ enum EngineBench {
             let evaluate = evaluator(i)
             let t0 = Date()
             let outcome = try search.run(warm: warm, evaluate: evaluate)
-            searchSeconds += Date().timeIntervalSince(t0)
+            let seconds = Date().timeIntervalSince(t0)
+            searchSeconds += seconds
             iterations.append(outcome.iterations.count)
+            let warmStarted = warm != nil
+            if warmStarted { warmIterations.append(outcome.iterations.count); warmSearchSeconds += seconds }
             if let best = outcome.best {
                 adaptiveBytes += best.evaluation.bytes
                 perFrameBytes.append(best.evaluation.bytes)
@@ -185,6 +192,7 @@ enum EngineBench {
                 let t1 = Date()
                 _ = try evaluate(best.parameter)
                 finalSeconds += Date().timeIntervalSince(t1)
+                if warmStarted { warmFinalSeconds += Date().timeIntervalSince(t1) }
             } else {
                 fallbacks += 1
                 let bytes = try codec.encode(reel.frames[i], mode: .lossless).count
@@ -229,16 +237,23 @@ enum EngineBench {
                 p = min(r.upperBound, logarithmic ? p * 1.01 : p + 0.005 * (r.upperBound - r.lowerBound))
             }
         }
-        let sortedIterations = iterations.sorted()
-        let median = sortedIterations.count % 2 == 1 ? Double(sortedIterations[sortedIterations.count / 2])
-            : Double(sortedIterations[sortedIterations.count / 2 - 1] + sortedIterations[sortedIterations.count / 2]) / 2
+        func median(_ values: [Int]) -> Double {
+            let v = values.sorted()
+            guard !v.isEmpty else { return 0 }
+            return v.count % 2 == 1 ? Double(v[v.count / 2]) : Double(v[v.count / 2 - 1] + v[v.count / 2]) / 2
+        }
+        let medianAll = median(iterations)
         let mean = Double(iterations.reduce(0, +)) / Double(max(1, iterations.count))
         let maxExcess = (excess.max() ?? 0) * 100, meanExcess = excess.reduce(0, +) / Double(max(1, excess.count)) * 100
         print(String(format: "%-6@ %-7@ %-10@ %-7.2f %4.1f / %-6.2f %5.2f×      %+6.2f %% / %+6.2f %%  %-12@ %-15@ %d",
                      codec.id.rawValue as NSString, profile.rawValue as NSString, reel.name as NSString,
-                     Double(raw) / Double(adaptiveBytes), median, mean, searchSeconds / max(finalSeconds, 1e-9),
+                     Double(raw) / Double(adaptiveBytes), medianAll, mean, searchSeconds / max(finalSeconds, 1e-9),
                      maxExcess, meanExcess, fixedText as NSString, gainText as NSString, fallbacks))
-        print("    iterations per frame: \(iterations.map(String.init).joined(separator: " "))")
+        let warmText = warmIterations.isEmpty ? "none" : String(
+            format: "%d frames, iterations median %.1f mean %.2f, time/final %.2f×", warmIterations.count,
+            median(warmIterations), Double(warmIterations.reduce(0, +)) / Double(warmIterations.count),
+            warmSearchSeconds / max(warmFinalSeconds, 1e-9))
+        print("    iterations per frame: \(iterations.map(String.init).joined(separator: " ")); warm-started: \(warmText)")
     }
 
     /// Runs async work to completion from synchronous code.
