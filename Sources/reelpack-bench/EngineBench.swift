@@ -16,6 +16,8 @@ enum EngineBench {
     static let frames = ["Carrots_log10", "Desk_log10", "Cannon_log10", "StillLife_log10", "Cannon_bw_log10"]
 
     static func run() throws {
+        try runSearch()
+        if ProcessInfo.processInfo.environment["REELPACK_BENCH_SEARCH_ONLY"] != nil { return }
         let scratch = try TemporaryDirectory("reelpack-bench-engine")
         defer { scratch.remove() }
         let src = scratch.file("src")
@@ -77,6 +79,181 @@ enum EngineBench {
                          s.ssimMin ?? 1, s.tileFloorMin ?? 1, s.meanIterations, reference as NSString, gain as NSString))
             if s.failed > 0 { print("  \(s.failed) frames failed: \(result.frames.compactMap(\.error))") }
         }
+    }
+
+    /// A set of frames the search runs over, in order.
+    private struct Reel {
+        var name: String
+        var frames: [PixelBuffer]
+        /// True for a sequence: frames warm-start from the previous one unless a scene
+        /// cut lies between them.
+        var sequence: Bool
+    }
+
+    /// The search alone, per codec, profile and reel, against two references measured in
+    /// the same run: an oracle (per frame, a cold search run to convergence: 0.1 % size
+    /// tolerance, 1/10 000 of the range resolution, up to 40 evaluations) and the best
+    /// single fixed setting that meets the floors on every frame of the reel (the
+    /// largest oracle parameter, raised until every frame passes). Sizes are payloads
+    /// without the seal. Time: the adaptive search's wall time summed over frames,
+    /// against one encode + decode + measure at each frame's final setting.
+    static func runSearch() throws {
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+        var reels: [Reel] = []
+        // The 2K frames halved (2×2 means) to 1024×778: keeps the run within minutes on two cores.
+        let beach = try (1...4).map {
+            try halve(try ImageFile.read(contentsOf: Corpus.url("sequence/beachball_000\($0).dpx")).pixels)
+        }
+        reels.append(Reel(name: "beachball", frames: beach, sequence: true))
+        let grain = try FilmSynthesizer(width: 1024, height: 540, bitDepth: 12, kind: .grain, seed: 11)
+        let other = try FilmSynthesizer(width: 1024, height: 540, bitDepth: 12, kind: .action, seed: 5)
+        reels.append(Reel(name: "synth", frames: (0..<6).map { grain.frame($0) } + (0..<6).map { other.frame($0) }, sequence: true))
+        let photos = try frames.map { try ImageFile.read(contentsOf: Corpus.url("photos/\($0).dpx")).pixels }
+        reels.append(Reel(name: "photos", frames: photos, sequence: false))
+        for reel in reels {
+            let f = reel.frames[0]
+            print("reel \(reel.name): \(reel.frames.count) frames \(f.width)x\(f.height)x\(f.channels) \(f.bitDepth)-bit"
+                  + (reel.sequence ? " (sequence)" : " (independent frames)"))
+        }
+        print("search bench, release, 2 library threads; load average at start: \(load)")
+        print("codec  profile reel       ratio   iter med/mean  time/final  vs oracle max/mean   fixed ratio  adaptive/fixed  fallbacks")
+        let threads = 2
+        let benchStart = Date()
+        for id in [CodecID.htj2k, .j2k] {
+            let codec = try CodecRegistry.codec(id, threads: threads)
+            for profile in [Profile.c0, .c1, .c2] {
+                for reel in reels {
+                    try searchRow(codec: codec, profile: profile, reel: reel, threads: threads)
+                }
+            }
+        }
+        print(String(format: "search bench total wall time: %.1f s", Date().timeIntervalSince(benchStart)))
+    }
+
+    /// A frame at half its width and height, each sample the rounded mean of a 2×2 block.
+    private static func halve(_ p: PixelBuffer) throws -> PixelBuffer {
+        let w = p.width / 2, h = p.height / 2
+        var samples: [UInt16] = []
+        samples.reserveCapacity(w * h * p.channels)
+        for c in 0..<p.channels {
+            let base = c * p.planeSize
+            for y in 0..<h {
+                let r0 = base + 2 * y * p.width, r1 = r0 + p.width
+                for x in 0..<w {
+                    let sum = Int(p.samples[r0 + 2 * x]) + Int(p.samples[r0 + 2 * x + 1])
+                        + Int(p.samples[r1 + 2 * x]) + Int(p.samples[r1 + 2 * x + 1])
+                    samples.append(UInt16((sum + 2) / 4))
+                }
+            }
+        }
+        return try PixelBuffer(width: w, height: h, channels: p.channels, bitDepth: p.bitDepth, samples: samples)
+    }
+
+    private static func searchRow(codec: any Codec, profile: Profile, reel: Reel, threads: Int) throws {
+        let floor = profile.floor
+        let logarithmic = codec.id == .j2k
+        let analyses = reel.frames.map { FrameAnalyzer.analyze($0) }
+        func evaluator(_ i: Int) -> (Double) throws -> QualitySearch.Evaluation<Void> {
+            let px = reel.frames[i], noise = analyses[i].features.noiseSigmaPerChannel
+            return { p in
+                let payload = try codec.encode(px, mode: .lossy(quality: p))
+                let decoded = try codec.decode(payload).pixels
+                var m = try EngineServices.standard.measure(px, decoded, threads)
+                m.grainRetention = FrameAnalyzer.grainRetention(decoded: decoded, sourceNoise: noise)
+                return .init(bytes: payload.count, measurement: m, payload: ())
+            }
+        }
+        let raw = reel.frames.reduce(0) { $0 + $1.samples.count * $1.bitDepth / 8 }
+
+        // Adaptive, frames in order, warm-started within a shot.
+        var adaptiveBytes = 0, iterations: [Int] = [], searchSeconds = 0.0, finalSeconds = 0.0, fallbacks = 0
+        var perFrameBytes: [Int] = [], keptPerFrame: [Double?] = []
+        var warmIterations: [Int] = [], warmSearchSeconds = 0.0, warmFinalSeconds = 0.0
+        var warm: QualitySearch.WarmStart?
+        var kept: [Double] = []
+        for i in reel.frames.indices {
+            if !reel.sequence { warm = nil }
+            if i > 0, analyses[i].signature.distance(to: analyses[i - 1].signature) > FrameAnalyzer.sceneChangeThreshold { warm = nil }
+            let typical = kept.isEmpty ? nil : kept.sorted()[kept.count / 2]
+            let search = QualitySearch(floor: floor, range: codec.qualityRange, defaultStart: typical, logarithmic: logarithmic)
+            let evaluate = evaluator(i)
+            let t0 = Date()
+            let outcome = try search.run(warm: warm, evaluate: evaluate)
+            let seconds = Date().timeIntervalSince(t0)
+            searchSeconds += seconds
+            iterations.append(outcome.iterations.count)
+            let warmStarted = warm != nil
+            if warmStarted { warmIterations.append(outcome.iterations.count); warmSearchSeconds += seconds }
+            if let best = outcome.best {
+                adaptiveBytes += best.evaluation.bytes
+                perFrameBytes.append(best.evaluation.bytes)
+                kept.append(best.parameter)
+                keptPerFrame.append(best.parameter)
+                let t1 = Date()
+                _ = try evaluate(best.parameter)
+                finalSeconds += Date().timeIntervalSince(t1)
+                if warmStarted { warmFinalSeconds += Date().timeIntervalSince(t1) }
+            } else {
+                fallbacks += 1
+                let bytes = try codec.encode(reel.frames[i], mode: .lossless).count
+                adaptiveBytes += bytes
+                perFrameBytes.append(bytes)
+                keptPerFrame.append(nil)
+            }
+            warm = outcome.next
+        }
+
+        // Oracle per frame, and the fixed setting.
+        var excess: [Double] = [], oracleParameters: [Double] = []
+        for i in reel.frames.indices {
+            let r = codec.qualityRange
+            let resolution = logarithmic ? (log(r.upperBound) - log(r.lowerBound)) / 10_000 : (r.upperBound - r.lowerBound) / 10_000
+            let oracle = QualitySearch(floor: floor, range: r, sizeTolerance: 0.001, parameterResolution: resolution,
+                                       maxIterations: 40, logarithmic: logarithmic)
+            // Started at the adaptive result's parameter only to bracket faster; it then
+            // runs to convergence on its own.
+            let start = keptPerFrame[i]
+            let outcome = try oracle.run(warmStart: start, evaluate: evaluator(i))
+            if let best = outcome.best {
+                oracleParameters.append(best.parameter)
+                excess.append(Double(perFrameBytes[i]) / Double(best.evaluation.bytes) - 1)
+            }
+        }
+        var fixedText = "–", gainText = "–"
+        if oracleParameters.count == reel.frames.count, var p = oracleParameters.max() {
+            let r = codec.qualityRange
+            for _ in 0..<20 {
+                var bytes = 0, allPass = true
+                for i in reel.frames.indices {
+                    let e = try evaluator(i)(p)
+                    bytes += e.bytes
+                    if !floor.passes(e.measurement) { allPass = false; break }
+                }
+                if allPass {
+                    fixedText = String(format: "%.2f (q=%.3f)", Double(raw) / Double(bytes), p)
+                    gainText = String(format: "%.3f×", Double(bytes) / Double(adaptiveBytes))
+                    break
+                }
+                p = min(r.upperBound, logarithmic ? p * 1.01 : p + 0.005 * (r.upperBound - r.lowerBound))
+            }
+        }
+        func median(_ values: [Int]) -> Double {
+            let v = values.sorted()
+            guard !v.isEmpty else { return 0 }
+            return v.count % 2 == 1 ? Double(v[v.count / 2]) : Double(v[v.count / 2 - 1] + v[v.count / 2]) / 2
+        }
+        let medianAll = median(iterations)
+        let mean = Double(iterations.reduce(0, +)) / Double(max(1, iterations.count))
+        let maxExcess = (excess.max() ?? 0) * 100, meanExcess = excess.reduce(0, +) / Double(max(1, excess.count)) * 100
+        print(String(format: "%-6@ %-7@ %-10@ %-7.2f %4.1f / %-6.2f %5.2f×      %+6.2f %% / %+6.2f %%  %-12@ %-15@ %d",
+                     codec.id.rawValue as NSString, profile.rawValue as NSString, reel.name as NSString,
+                     Double(raw) / Double(adaptiveBytes), medianAll, mean, searchSeconds / max(finalSeconds, 1e-9),
+                     maxExcess, meanExcess, fixedText as NSString, gainText as NSString, fallbacks))
+        let warmText = warmIterations.isEmpty ? "none" : String(
+            format: "%d frames, iterations median %.1f mean %.2f, time/final %.2f×", warmIterations.count,
+            median(warmIterations), Double(warmIterations.reduce(0, +)) / Double(warmIterations.count),
+            warmSearchSeconds / max(warmFinalSeconds, 1e-9))
+        print("    iterations per frame: \(iterations.map(String.init).joined(separator: " ")); warm-started: \(warmText)")
     }
 
     /// Runs async work to completion from synchronous code.

@@ -107,6 +107,19 @@ public enum FrameAnalyzer {
         return Result(features: features, signature: sig)
     }
 
+    /// Decoded / source grain sigma, averaged over colour channels; nil when the
+    /// source has under half a code value of grain. `sourceNoise` is the source's
+    /// `FrameFeatures.noiseSigmaPerChannel`.
+    public static func grainRetention(decoded: PixelBuffer, sourceNoise: [Double]) -> Double? {
+        let mean = sourceNoise.isEmpty ? 0 : sourceNoise.reduce(0, +) / Double(sourceNoise.count)
+        guard mean >= 0.5 else { return nil }
+        let channels = min(decoded.channels, sourceNoise.count)
+        guard channels > 0 else { return nil }
+        var ratio = 0.0
+        for c in 0..<channels { ratio += noiseSigma(decoded, channel: c) / max(sourceNoise[c], 1e-9) }
+        return ratio / Double(channels)
+    }
+
     /// Estimated noise standard deviation of one channel, in code values (see the type's
     /// comment); 0 for frames smaller than 3×3.
     public static func noiseSigma(_ pixels: PixelBuffer, channel: Int) -> Double {

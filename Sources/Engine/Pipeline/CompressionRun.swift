@@ -120,6 +120,18 @@ public struct CompressionRun: Sendable {
         let queue = DispatchQueue(label: "reelpack.frames", qos: .userInitiated, attributes: .concurrent)
         let choice = settings.codec
 
+        // The first frame runs alone, so the frames after it start warm (with several
+        // jobs the next frames would otherwise all start before any frame is done).
+        if jobs > 1, let item = try await work.next() {
+            let report = await Self.processOne(item, processor: processor, memory: memory, catalog: catalog,
+                                               runID: runID, agent: agent, choice: choice, queue: queue)
+            if report.status == .failed {
+                try await work.fail(item, report: report)
+            } else {
+                try await work.complete(item, report: report)
+            }
+            await tracker.add(report)
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<jobs {
                 group.addTask {
@@ -179,7 +191,7 @@ public struct CompressionRun: Sendable {
             } else {
                 codecs = [.htj2k, .j2k]
             }
-            var warm: [CodecID: Double] = [:], typical: [CodecID: Double] = [:]
+            var warm: [CodecID: QualitySearch.WarmStart] = [:], typical: [CodecID: Double] = [:]
             for id in codecs {
                 warm[id] = await memory.warmStart(index: item.index, codec: id)
                 typical[id] = await memory.typicalParameter(codec: id)
@@ -190,7 +202,7 @@ public struct CompressionRun: Sendable {
                                           coldStarts: typicalStarts)
             }
             if choice == .auto { _ = await memory.chooseAuto(written.codec) }
-            if let p = written.parameter { await memory.recordParameter(p, codec: written.codec, index: item.index) }
+            if let p = written.warm { await memory.recordParameter(p, codec: written.codec, index: item.index) }
             if let frameID {
                 for trace in written.traces {
                     try catalog.recordIterations(frameID: frameID, runID: runID, codec: trace.codec.rawValue, trace.iterations)

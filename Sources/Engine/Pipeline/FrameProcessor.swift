@@ -26,6 +26,8 @@ struct FrameProcessor: Sendable {
         var report: FrameReport
         var codec: CodecID
         var parameter: Double?
+        /// Where the next frame of the shot should start (boundary and slopes).
+        var warm: QualitySearch.WarmStart?
         var traces: [(codec: CodecID, iterations: [SearchIteration])]
     }
 
@@ -51,12 +53,13 @@ struct FrameProcessor: Sendable {
         var fellBack: Bool
         var stopReason: String?
         var iterations: [SearchIteration]
+        var next: QualitySearch.WarmStart?
     }
 
     /// Searches, seals, writes and verifies. `warmStarts` per codec; `codecs` are the
     /// candidates (two for `auto` until it has chosen).
     func encodeAndWrite(_ item: WorkItem, _ loaded: Loaded, features: FrameFeatures,
-                        codecs: [CodecID], warmStarts: [CodecID: Double],
+                        codecs: [CodecID], warmStarts: [CodecID: QualitySearch.WarmStart],
                         coldStarts: [CodecID: Double] = [:]) throws -> Written {
         let start = Date()
         let source = loaded.frame.pixels
@@ -125,7 +128,7 @@ struct FrameProcessor: Sendable {
         report.outputSHA256 = Digest.sha256(written)
         report.decodedSHA256 = decodedSHA
         report.seconds = Date().timeIntervalSince(start)
-        return Written(report: report, codec: chosen.codec.id, parameter: chosen.parameter,
+        return Written(report: report, codec: chosen.codec.id, parameter: chosen.parameter, warm: chosen.next,
                        traces: results.map { ($0.codec.id, $0.iterations) })
     }
 
@@ -160,7 +163,7 @@ struct FrameProcessor: Sendable {
     /// The best encoding of `pixels` with one codec: the search for a lossy profile
     /// (falling back to lossless), a lossless encode otherwise.
     private func encode(_ pixels: PixelBuffer, with codec: any Codec, source: PixelBuffer, mono: Bool,
-                        sourceNoise: [Double], warmStart: Double?, coldStart: Double?) throws -> Encoded {
+                        sourceNoise: [Double], warmStart: QualitySearch.WarmStart?, coldStart: Double?) throws -> Encoded {
         func decodeRestored(_ payload: Data) throws -> (stored: PixelBuffer, restored: PixelBuffer) {
             let stored = try codec.decode(payload).pixels
             return (stored, mono ? try Self.expand(stored, to: source.channels) : stored)
@@ -179,7 +182,7 @@ struct FrameProcessor: Sendable {
             iterations.append(SearchIteration(parameter: 0, bytes: payload.count, ssim: m.ssim, psnr: m.psnr, tileFloor: m.tileFloor,
                                               grainRetention: m.grainRetention, pass: m.identical, lossless: true))
             return Encoded(codec: codec, payload: payload, decoded: restored, measurement: m, parameter: nil,
-                           fellBack: fellBack, stopReason: reason, iterations: iterations)
+                           fellBack: fellBack, stopReason: reason, iterations: iterations, next: nil)
         }
 
         guard !settings.profile.isLossless, codec.supportsLossy else {
@@ -188,7 +191,7 @@ struct FrameProcessor: Sendable {
         let search = QualitySearch(floor: settings.floor, range: codec.qualityRange, sizeTolerance: settings.sizeTolerance,
                                    maxIterations: settings.maxIterations, defaultStart: coldStart,
                                    logarithmic: codec.id == .j2k)
-        let outcome = try search.run(warmStart: warmStart) { p -> QualitySearch.Evaluation<(Data, PixelBuffer)> in
+        let outcome = try search.run(warm: warmStart) { p -> QualitySearch.Evaluation<(Data, PixelBuffer)> in
             let payload = try codec.encode(pixels, mode: .lossy(quality: p))
             let (stored, restored) = try decodeRestored(payload)
             return .init(bytes: payload.count, measurement: try measure(stored), payload: (payload, restored))
@@ -198,7 +201,7 @@ struct FrameProcessor: Sendable {
         }
         return Encoded(codec: codec, payload: best.evaluation.payload.0, decoded: best.evaluation.payload.1,
                        measurement: best.evaluation.measurement, parameter: best.parameter, fellBack: false,
-                       stopReason: outcome.stopReason, iterations: outcome.iterations)
+                       stopReason: outcome.stopReason, iterations: outcome.iterations, next: outcome.next)
     }
 
     /// `auto`: HTJ2K when its file is at most 5 % larger than JPEG 2000's (it is about
@@ -210,16 +213,9 @@ struct FrameProcessor: Sendable {
         return smallest
     }
 
-    /// Decoded grain / source grain, averaged over colour channels; nil when the
-    /// source has under half a code value of grain.
+    /// Decoded / source grain sigma (see `FrameAnalyzer.grainRetention`).
     static func grainRetention(decoded: PixelBuffer, sourceNoise: [Double]) -> Double? {
-        let mean = sourceNoise.isEmpty ? 0 : sourceNoise.reduce(0, +) / Double(sourceNoise.count)
-        guard mean >= 0.5 else { return nil }
-        let channels = min(decoded.channels, sourceNoise.count)
-        guard channels > 0 else { return nil }
-        var ratio = 0.0
-        for c in 0..<channels { ratio += FrameAnalyzer.noiseSigma(decoded, channel: c) / max(sourceNoise[c], 1e-9) }
-        return ratio / Double(channels)
+        FrameAnalyzer.grainRetention(decoded: decoded, sourceNoise: sourceNoise)
     }
 
     /// The first plane of a frame as a one-channel frame.

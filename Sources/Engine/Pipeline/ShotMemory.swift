@@ -2,15 +2,15 @@ import Codecs
 import Foundation
 
 /// What frames of a run tell the frames after them, when frames run in parallel:
-/// tone signatures (for the scene-change signal), the parameter each frame kept
-/// (warm start), and the codec `auto` settled on.
+/// tone signatures (for the scene-change signal), the boundary each frame found
+/// and its slopes (warm start), and the codec `auto` settled on.
 ///
 /// With several frames in flight, frame k compares itself with the nearest earlier
 /// frame already analysed and starts from the nearest earlier frame already done,
 /// unless a scene cut lies between them.
 actor ShotMemory {
     private var signatures: [Int: FrameSignature] = [:]
-    private var parameters: [Int: [CodecID: Double]] = [:]
+    private var parameters: [Int: [CodecID: QualitySearch.WarmStart]] = [:]
     private var cuts: Set<Int> = []
     private(set) var autoChoice: CodecID?
 
@@ -25,7 +25,7 @@ actor ShotMemory {
     }
 
     /// The parameter to start frame `index`'s search from for `codec`, or nil.
-    func warmStart(index: Int, codec: CodecID) -> Double? {
+    func warmStart(index: Int, codec: CodecID) -> QualitySearch.WarmStart? {
         guard let from = parameters.filter({ $0.key < index && $0.value[codec] != nil }).keys.max() else { return nil }
         if cuts.contains(where: { $0 > from && $0 <= index }) { return nil }
         return parameters[from]?[codec]
@@ -34,12 +34,12 @@ actor ShotMemory {
     /// The median parameter kept so far for `codec` in this run: where a frame after a
     /// scene cut starts (with the wide first step of a cold search).
     func typicalParameter(codec: CodecID) -> Double? {
-        let kept = parameters.values.compactMap { $0[codec] }.sorted()
+        let kept = parameters.values.compactMap { $0[codec]?.parameter }.sorted()
         return kept.isEmpty ? nil : kept[kept.count / 2]
     }
 
-    /// Records the parameter frame `index` kept for `codec`.
-    func recordParameter(_ p: Double, codec: CodecID, index: Int) {
+    /// Records where frame `index`'s search found the boundary for `codec`.
+    func recordParameter(_ p: QualitySearch.WarmStart, codec: CodecID, index: Int) {
         parameters[index, default: [:]][codec] = p
     }
 

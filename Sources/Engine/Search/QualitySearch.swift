@@ -5,15 +5,25 @@ import Foundation
 ///
 /// The knob `p` lies in `range`; larger `p` gives larger files and better fidelity
 /// (monotone up to the codec's granularity). The search
-/// 1. starts at the warm-start parameter (the previous frame of the same shot) or a
-///    default, and steps outward, doubling the step, until it holds a failing `p`
-///    below a passing one (the bracket);
+/// 0. with a warm start carrying slopes (the previous frame of the same shot, see
+///    `WarmStart`), evaluates just above the predicted boundary (a safety margin of
+///    half the size tolerance along the size slope) and stops there when the margin
+///    it measures, divided by the margin slope, leaves a predicted saving under the
+///    size tolerance; otherwise it takes secant steps along the slopes (re-estimated
+///    from this frame's own points as soon as it has two), at most three;
+/// 1. otherwise starts at the warm-start parameter or a default, and steps outward,
+///    doubling the step, until it holds a failing `p` below a passing one (the bracket);
 /// 2. then moves inside the bracket by regula falsi on the floors' margin (Illinois
 ///    variant, safeguarded so every step shrinks the bracket by at least a tenth);
 /// 3. stops when the passing end's size is within `sizeTolerance` of the failing end's
 ///    size (no passing candidate can be smaller than the failing end, so the kept
 ///    one is within the tolerance of the smallest possible), when the bracket is
 ///    narrower than `parameterResolution`, or after `maxIterations` evaluations.
+///
+/// The stop reason says which evidence a "within tolerance" stop rests on: a measured
+/// failing neighbour ("of a failing setting's size", "of the smallest possible size"),
+/// or the slope model ("predicted …", from slopes measured on this frame or the
+/// previous one; it assumes the margin and log-size are locally linear in `p`).
 ///
 /// The returned candidate always passes; when even the top of the range fails the
 /// outcome says to fall back to lossless, with the reason.
@@ -80,6 +90,29 @@ public struct QualitySearch: Sendable {
         public var stopReason: String
         /// True when no lossy setting passed: the frame must be stored losslessly.
         public var fallbackToLossless: Bool { best == nil }
+        /// What the next frame of the same shot should start from (boundary and local
+        /// slopes estimated from this trace); nil when nothing passed.
+        public var next: WarmStart?
+    }
+
+    /// A warm start: where the previous frame of the shot found the floors' boundary
+    /// and how the margin and the file size changed around it.
+    ///
+    /// Slopes are per unit of the search coordinate (the parameter, or its natural
+    /// logarithm for a `logarithmic` search); nil when the trace could not tell.
+    public struct WarmStart: Sendable, Equatable {
+        /// Estimated boundary parameter (where the floors' margin crosses zero).
+        public var parameter: Double
+        /// d(margin)/d(coordinate) near the boundary; positive when known.
+        public var marginSlope: Double?
+        /// d(ln bytes)/d(coordinate) near the boundary; positive when known.
+        public var logSizeSlope: Double?
+        /// A warm start from its parts.
+        public init(parameter: Double, marginSlope: Double? = nil, logSizeSlope: Double? = nil) {
+            self.parameter = parameter
+            self.marginSlope = marginSlope
+            self.logSizeSlope = logSizeSlope
+        }
     }
 
     /// Runs the search.
@@ -88,14 +121,25 @@ public struct QualitySearch: Sendable {
     ///     (first frame, or after a scene change).
     ///   - evaluate: encodes at a parameter, decodes and measures.
     /// - Throws: whatever `evaluate` throws.
-    public func run<Payload>(warmStart: Double? = nil,
+    public func run<Payload>(warmStart: Double?,
                              evaluate: (Double) throws -> Evaluation<Payload>) rethrows -> Outcome<Payload> {
-        guard logarithmic else { return try runLinear(warmStart: warmStart, evaluate: evaluate) }
+        try run(warm: warmStart.map { WarmStart(parameter: $0) }, evaluate: evaluate)
+    }
+
+    /// Runs the search from a warm start carrying the previous frame's slopes (see
+    /// `WarmStart`); with slopes the search evaluates at the predicted boundary first
+    /// and usually stops after one or two evaluations.
+    /// - Throws: whatever `evaluate` throws.
+    public func run<Payload>(warm: WarmStart? = nil,
+                             evaluate: (Double) throws -> Evaluation<Payload>) rethrows -> Outcome<Payload> {
+        guard logarithmic else { return try runLinear(warm: warm, evaluate: evaluate) }
         var inner = self
         inner.logarithmic = false
         inner.range = log(range.lowerBound)...log(range.upperBound)
         inner.defaultStart = defaultStart.map { log(max($0, range.lowerBound)) }
-        var outcome = try inner.runLinear(warmStart: warmStart.map { log(max($0, range.lowerBound)) }) { u in
+        var innerWarm = warm
+        innerWarm?.parameter = log(max(warm?.parameter ?? 1, range.lowerBound))
+        var outcome = try inner.runLinear(warm: innerWarm) { u in
             try evaluate(min(range.upperBound, max(range.lowerBound, exp(u))))
         }
         for i in outcome.iterations.indices where !outcome.iterations[i].lossless {
@@ -105,15 +149,21 @@ public struct QualitySearch: Sendable {
             best.parameter = min(range.upperBound, max(range.lowerBound, exp(best.parameter)))
             outcome.best = best
         }
+        if var next = outcome.next {
+            next.parameter = min(range.upperBound, max(range.lowerBound, exp(next.parameter)))
+            outcome.next = next
+        }
         return outcome
     }
 
-    private func runLinear<Payload>(warmStart: Double?,
+    private func runLinear<Payload>(warm: WarmStart?,
                                     evaluate: (Double) throws -> Evaluation<Payload>) rethrows -> Outcome<Payload> {
         let lo = range.lowerBound, hi = range.upperBound
         let width = hi - lo
+        let logTolerance = log(1 + sizeTolerance)
         var iterations: [SearchIteration] = []
         var cache: [Double: Evaluation<Payload>] = [:]
+        var points: [(p: Double, margin: Double, bytes: Int)] = []
         var best: Candidate<Payload>?
         // Bracket ends: highest failing parameter, lowest passing parameter.
         var failing: (p: Double, margin: Double, bytes: Int)?
@@ -129,6 +179,7 @@ public struct QualitySearch: Sendable {
             iterations.append(SearchIteration(parameter: p, bytes: e.bytes, ssim: m.ssim, psnr: m.psnr,
                                               tileFloor: m.tileFloor, grainRetention: m.grainRetention, pass: ok))
             let margin = floor.margin(m)
+            points.append((p, margin, e.bytes))
             if ok {
                 if e.bytes < (best?.evaluation.bytes ?? .max) { best = Candidate(parameter: p, evaluation: e) }
                 if p < (passing?.p ?? .infinity) { passing = (p, margin, e.bytes) }
@@ -138,31 +189,111 @@ public struct QualitySearch: Sendable {
             return ok
         }
         var budgetLeft: Bool { iterations.count < maxIterations }
+        /// Slopes between the two measured points nearest the boundary (the bracket
+        /// ends when both exist); nil where not positive.
+        func slopes() -> (margin: Double?, logSize: Double?) {
+            var a: (p: Double, margin: Double, bytes: Int)?, b: (p: Double, margin: Double, bytes: Int)?
+            if let f = failing, let s = passing {
+                a = f; b = s
+            } else if let anchor = passing ?? failing {
+                a = anchor
+                b = points.filter { $0.p != anchor.p }.min { abs($0.p - anchor.p) < abs($1.p - anchor.p) }
+            }
+            guard let a, let b, a.p != b.p else { return (nil, nil) }
+            let dm = (b.margin - a.margin) / (b.p - a.p)
+            let dl = (log(Double(max(b.bytes, 1))) - log(Double(max(a.bytes, 1)))) / (b.p - a.p)
+            return (dm > 1e-12 ? dm : nil, dl > 1e-12 ? dl : nil)
+        }
+        func finish(_ reason: String) -> Outcome<Payload> {
+            var next: WarmStart?
+            if let s = passing {
+                let (ms, ls) = slopes()
+                var boundary = s.p
+                if let f = failing, s.margin - f.margin > 1e-12 {
+                    boundary = f.p + (s.p - f.p) * (0 - f.margin) / (s.margin - f.margin)
+                    boundary = min(s.p, max(f.p, boundary))
+                } else if let slope = ms ?? warm?.marginSlope {
+                    // Only passing points: the boundary lies the margin's worth of
+                    // slope below (without this, one-evaluation frames would drift up
+                    // by the safety margin each frame).
+                    boundary = max(lo, s.p - s.margin / slope)
+                }
+                next = WarmStart(parameter: boundary, marginSlope: ms ?? warm?.marginSlope, logSizeSlope: ls ?? warm?.logSizeSlope)
+            }
+            return Outcome(best: best, iterations: iterations, stopReason: reason, next: next)
+        }
+        let toleranceText = "\(Int((sizeTolerance * 100).rounded())) %"
+
+        // 0. Predicted boundary (warm start with slopes): evaluate just above where the
+        // previous frame's boundary moved by this frame's measured margin, then take
+        // secant steps along the margin slope. Stops when the passing candidate is
+        // within the size tolerance of a measured failing neighbour (evidence), or when
+        // the slope model predicts the remaining saving to the boundary is under the
+        // tolerance (a prediction from measured slopes; the stop reason says which).
+        if let warm, var marginSlope = warm.marginSlope, var sizeSlope = warm.logSizeSlope {
+            let safety = 0.5 * logTolerance / sizeSlope
+            var next = clamp(warm.parameter + safety)
+            var steps = 0
+            while budgetLeft, steps < 3 {
+                steps += 1
+                _ = try eval(next)
+                let (ms, ls) = slopes()
+                if let ms { marginSlope = ms }
+                if let ls { sizeSlope = ls }
+                let margin = marginSlope, sizeRate = sizeSlope
+                if let s = passing {
+                    if let f = failing, Double(s.bytes) <= Double(f.bytes) * (1 + sizeTolerance) {
+                        return finish("within \(toleranceText) of a failing setting's size")
+                    }
+                    if s.p <= lo { return finish("the lowest setting meets the floors") }
+                    let room = min(s.margin / margin, s.p - (failing?.p ?? lo))
+                    if room * sizeRate <= logTolerance {
+                        return finish("predicted within \(toleranceText) of the smallest possible size (measured slopes)")
+                    }
+                    next = max(failing.map { $0.p + 0.1 * (s.p - $0.p) } ?? lo, s.p - s.margin / margin + safety)
+                    if next >= s.p { next = s.p - 0.5 * (s.p - (failing?.p ?? lo)) }
+                } else if let f = failing {
+                    if f.p >= hi { break }
+                    next = min(hi, f.p - f.margin / margin + safety)
+                    if next <= f.p { next = min(hi, f.p + 2 * safety) }
+                }
+                next = clamp(next)
+                if cache[next] != nil { break }
+            }
+        }
 
         // 1. Bracket.
-        let start = clamp(warmStart ?? defaultStart ?? (lo + 0.6 * width))
-        var step = (warmStart != nil ? 0.01 : 0.15) * width
-        var p = start
-        let startPasses = try eval(p)
-        if startPasses {
+        var step: Double
+        var p: Double
+        if let s = passing {
+            p = s.p; step = 0.02 * width
+        } else if let f = failing {
+            p = f.p; step = 0.02 * width
+        } else {
+            p = clamp(warm?.parameter ?? defaultStart ?? (lo + 0.6 * width))
+            step = (warm != nil ? 0.01 : 0.15) * width
+            _ = try eval(p)
+        }
+        if passing != nil {
             while failing == nil, budgetLeft {
-                if p <= lo { return Outcome(best: best, iterations: iterations, stopReason: "the lowest setting meets the floors") }
-                p = clamp(p - step); step *= 2
+                guard let s = passing else { break }
+                if s.p <= lo { return finish("the lowest setting meets the floors") }
+                p = clamp(s.p - step); step *= 2
                 _ = try eval(p)
             }
         } else {
             while passing == nil, budgetLeft {
+                if let f = failing { p = f.p }
                 if p >= hi {
                     let why = cache[hi].map { floor.failures($0.measurement).joined(separator: ", ") } ?? ""
-                    return Outcome(best: nil, iterations: iterations,
-                                   stopReason: "no lossy setting meets the floors (at the highest setting: \(why))")
+                    return finish("no lossy setting meets the floors (at the highest setting: \(why))")
                 }
                 p = clamp(p + step); step *= 2
                 _ = try eval(p)
             }
         }
         guard passing != nil else {
-            return Outcome(best: nil, iterations: iterations, stopReason: "iteration cap reached before any setting met the floors")
+            return finish("iteration cap reached before any setting met the floors")
         }
 
         // 2. Interpolate inside the bracket (Illinois regula falsi on the margin: when
@@ -172,14 +303,13 @@ public struct QualitySearch: Sendable {
         var failingScale = 1.0, passingScale = 1.0
         while let f = failing, let s = passing {
             if Double(s.bytes) <= Double(f.bytes) * (1 + sizeTolerance) {
-                return Outcome(best: best, iterations: iterations,
-                               stopReason: "within \(Int((sizeTolerance * 100).rounded())) % of the smallest possible size")
+                return finish("within \(toleranceText) of the smallest possible size")
             }
             if s.p - f.p <= parameterResolution {
-                return Outcome(best: best, iterations: iterations, stopReason: "parameter resolution reached")
+                return finish("parameter resolution reached")
             }
             guard budgetLeft else {
-                return Outcome(best: best, iterations: iterations, stopReason: "iteration cap reached")
+                return finish("iteration cap reached")
             }
             let fm = f.margin * failingScale, sm = s.margin * passingScale
             var next = (sm - fm) > 1e-12 ? f.p + (s.p - f.p) * (0 - fm) / (sm - fm) : (f.p + s.p) / 2
@@ -193,7 +323,6 @@ public struct QualitySearch: Sendable {
                 passingScale = keptPassing >= 2 ? passingScale / 2 : 1
             }
         }
-        return Outcome(best: best, iterations: iterations,
-                       stopReason: best.map { _ in "iteration cap reached while bracketing" } ?? "no setting met the floors")
+        return finish(best.map { _ in "iteration cap reached while bracketing" } ?? "no setting met the floors")
     }
 }
