@@ -31,6 +31,9 @@ public struct CompressionRun: Sendable {
     public struct Result: Sendable, Codable {
         public var frames: [FrameReport]
         public var summary: RunSummary
+        /// What the source scan found worth telling: gaps in a sequence, mixed frame
+        /// sizes, unreadable headers, skipped files (DPX/TIFF sequences, see `SequenceScanner`).
+        public var warnings: [String]
         /// True when every frame is done (or kept) within its floors.
         public var succeeded: Bool { summary.failed == 0 }
     }
@@ -73,7 +76,8 @@ public struct CompressionRun: Sendable {
     public func run(progress: (@Sendable (Progress) -> Void)? = nil) async throws -> Result {
         let clock = Date()
         try SourceListing.checkOutput(output, outsideOf: sources)
-        let items = try SourceListing.items(sources)
+        let listing = try SourceListing.listing(sources)
+        let items = listing.items
         let fm = FileManager.default
         if !settings.resume {
             let existing = (try? fm.contentsOfDirectory(atPath: framesFolder.path))?.filter { !$0.hasPrefix(".") } ?? []
@@ -154,7 +158,7 @@ public struct CompressionRun: Sendable {
         for (index, report) in await work.reports { all[index] = report }
         let reports = items.map { all[$0.index] ?? FrameReport(source: $0.source.path, status: .failed) }
         let summary = RunSummary(reports: reports, seconds: Date().timeIntervalSince(clock))
-        let result = Result(frames: reports, summary: summary)
+        let result = Result(frames: reports, summary: summary, warnings: listing.warnings)
 
         try writeManifest(catalog: catalog)
         let encoder = JSONEncoder()

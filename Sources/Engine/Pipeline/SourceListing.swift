@@ -1,48 +1,44 @@
 import Foundation
 
+import Formats
+
 /// Turns the SRC arguments (folders and files) into an ordered list of frames, and
 /// checks that OUT lies outside every source folder.
 public enum SourceListing {
-    /// File name extensions read as sources.
-    public static let extensions: Set<String> = ["dpx", "tif", "tiff"]
-
-    /// The frames of `sources`: a folder contributes its DPX and TIFF files (not
-    /// recursively), sorted by name; a file is taken as given.
-    /// - Throws: `EngineError.usage` when a source does not exist, a folder holds no
-    ///   frame, or two frames share a file name.
-    public static func items(_ sources: [URL]) throws -> [WorkItem] {
-        var urls: [URL] = []
-        for src in sources {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: src.path, isDirectory: &isDir) else {
-                throw EngineError(.usage, file: src.path, "no such file or folder")
-            }
-            if isDir.boolValue {
-                let names = try FileManager.default.contentsOfDirectory(atPath: src.path)
-                    .filter { !$0.hasPrefix(".") && extensions.contains(($0 as NSString).pathExtension.lowercased()) }
-                    .sorted()
-                guard !names.isEmpty else { throw EngineError(.usage, file: src.path, "holds no DPX or TIFF frame") }
-                urls += names.map { src.appendingPathComponent($0) }
-            } else {
-                urls.append(src)
-            }
-        }
-        var seen: Set<String> = []
-        return try urls.enumerated().map { i, url in
-            let name = url.lastPathComponent
-            guard seen.insert(name).inserted else {
-                throw EngineError(.usage, file: url.path, "another source has the same file name \(name)")
-            }
-            return WorkItem(index: i, source: url, name: name, sequenceNumber: sequenceNumber(of: name))
-        }
+    /// The frames to process and what the scan found worth telling the user.
+    public struct Listing: Sendable {
+        /// Frames in working order: each sequence by frame number, then single files.
+        public var items: [WorkItem]
+        /// Gaps, mixed geometries, unreadable headers, skipped files: one sentence each.
+        public var warnings: [String]
     }
 
-    /// The number at the end of a file's stem (`reel_0086400.dpx` → 86400), if any.
-    public static func sequenceNumber(of name: String) -> Int? {
-        let stem = (name as NSString).deletingPathExtension
-        let digits = stem.reversed().prefix { $0.isNumber }
-        guard !digits.isEmpty, digits.count <= 18 else { return nil }
-        return Int(String(digits.reversed()))
+    /// The frames of `sources`, found by `SequenceScanner`: a folder contributes its
+    /// DPX and TIFF files (not recursively) grouped into sequences by name; a file is
+    /// taken as given. Gaps and mixed sizes are reported in `warnings`, never skipped
+    /// silently.
+    /// - Throws: `EngineError.usage` when a source does not exist, nothing holds a
+    ///   frame, or two frames share a file name (the catalog's key).
+    public static func listing(_ sources: [URL]) throws -> Listing {
+        let scan: SequenceScan
+        do {
+            scan = try SequenceScanner.scan(sources)
+        } catch {
+            throw EngineError(.usage, file: error.path, error.reason)
+        }
+        var seen: Set<String> = []
+        let items = try scan.frames.enumerated().map { i, frame in
+            guard seen.insert(frame.name).inserted else {
+                throw EngineError(.usage, file: frame.url.path, "another source has the same file name \(frame.name)")
+            }
+            return WorkItem(index: i, source: frame.url, name: frame.name, sequenceNumber: frame.frameNumber)
+        }
+        return Listing(items: items, warnings: scan.warnings)
+    }
+
+    /// The frames of `sources` (see `listing(_:)`), without the warnings.
+    public static func items(_ sources: [URL]) throws -> [WorkItem] {
+        try listing(sources).items
     }
 
     /// Refuses an output folder that is a source folder or lies inside one (for a

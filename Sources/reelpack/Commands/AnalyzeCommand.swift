@@ -23,13 +23,15 @@ struct AnalyzeCommand: ParsableCommand {
     struct Document: Encodable { var frames: [SequenceAnalysis.FrameEntry] }
 
     func run() throws {
-        let items: [WorkItem]
+        let listing: SourceListing.Listing
         do {
-            items = try SourceListing.items(sources.map { URL(fileURLWithPath: $0) })
+            listing = try SourceListing.listing(sources.map { URL(fileURLWithPath: $0) })
         } catch {
             Output.error(String(describing: error))
             throw ExitCode(2)
         }
+        let items = listing.items
+        for warning in listing.warnings { Output.note("warning: \(warning)") }
         let frames = SequenceAnalysis.analyze(items)
         if json {
             try Output.printJSON(Document(frames: frames))

@@ -101,6 +101,7 @@ struct CompressCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         display.finish()
+        for warning in result.warnings { Output.note("warning: \(warning)") }
         do {
             let (_, notes) = try RunReport.write(output: URL(fileURLWithPath: output), includingSummary: false)
             for note in notes { Output.note("report: \(note)") }
