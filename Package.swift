@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 /// Settings that keep the code honest (see STYLE.md).
@@ -11,6 +12,24 @@ let strictSettings: [SwiftSetting] = [
 let fastSettings: [SwiftSetting] = strictSettings + [
     .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
 ]
+
+/// The SSIM kernel vectorises 4 doubles wide with AVX2 + FMA instead of 2 with the
+/// x86-64 baseline (about 1.7× less CPU, BENCHMARKS.md). Release builds use them when
+/// the building machine has them, like `-march=native`: such a binary needs a CPU from
+/// 2013 or later. `REELPACK_PORTABLE=1` builds for the baseline instead.
+let hostHasAVX2: Bool = {
+    #if arch(x86_64) && os(Linux)
+    guard ProcessInfo.processInfo.environment["REELPACK_PORTABLE"] == nil,
+          let cpu = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return false }
+    let flags = cpu.split(separator: "\n").first { $0.hasPrefix("flags") }.map { Set($0.split(separator: " ")) } ?? []
+    return flags.contains("avx2") && flags.contains("fma")
+    #else
+    return false
+    #endif
+}()
+
+let metricsSettings: [SwiftSetting] = fastSettings
+    + (hostHasAVX2 ? [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))] : [])
 
 let package = Package(
     name: "Reelpack",
@@ -46,7 +65,7 @@ let package = Package(
         // MARK: Parts (DESIGN.md §2)
         .target(name: "ImageCore", swiftSettings: fastSettings),
         .target(name: "Formats", dependencies: ["ImageCore", "CTIFF"], swiftSettings: fastSettings),
-        .target(name: "Metrics", dependencies: ["ImageCore"], swiftSettings: fastSettings),
+        .target(name: "Metrics", dependencies: ["ImageCore"], swiftSettings: metricsSettings),
         .target(
             name: "Codecs",
             dependencies: ["ImageCore", "Formats", "COpenJPEG", "COpenJPHShim", "CJXL"],
