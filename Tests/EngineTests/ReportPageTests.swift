@@ -15,6 +15,7 @@ import Testing
         f.psnr = 40 + Double(i % 4)
         f.identical = false
         f.iterations = 1 + i % 3
+        f.grainRetention = 0.8 + Double(i % 4) * 0.05
         return f
     }
 
@@ -26,7 +27,8 @@ import Testing
             frames[7] = f
         }
         let settings = ReportModel.Settings(title: "reel1", profile: "C1", codec: "htj2k",
-                                            floors: .init(ssim: 0.95, psnr: 39, tileFloor: 0.90), tool: "reelpack 0.1.0")
+                                            floors: .init(ssim: 0.95, psnr: 39, tileFloor: 0.90, grainRetention: 0.8),
+                                            tool: "reelpack 0.1.0")
         return ReportModel(settings: settings, frames: frames,
                            events: [.init(date: "2026-11-25T05:00:00Z", type: "compression", outcome: "success", detail: "24 frames", agent: "reelpack 0.1.0")])
     }
@@ -43,8 +45,9 @@ import Testing
 
     @Test func pageDrawsEveryPlotWithItsFloorAndEscapesText() {
         let html = ReportPage.html(Self.model())
-        #expect(html.components(separatedBy: "<svg class=\"chart\"").count - 1 == 7)   // 5 along the reel + 2 histograms
-        #expect(html.components(separatedBy: "class=\"floor\"").count - 1 == 5)       // SSIM, tile, PSNR lines + 2 histograms
+        #expect(html.components(separatedBy: "<svg class=\"chart\"").count - 1 == 8)   // 6 along the reel + 2 histograms
+        #expect(html.components(separatedBy: "class=\"floor\"").count - 1 == 6)       // SSIM, tile, PSNR, grain lines + 2 histograms
+        #expect(html.contains("grain retention ≥ 0.8"))
         #expect(html.contains("truncated &lt;image data&gt;"))                        // failed frame listed, escaped
         #expect(!html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("<script"))  // nothing fetched
         #expect(html.contains("Provenance events"))
@@ -64,7 +67,7 @@ import Testing
         var m = Self.model(failed: false)
         m.frames[0].identical = true
         m.frames[0].psnr = nil
-        #expect(ReportFiles.framesCSV(m).split(separator: "\n")[1].contains(",inf,true,"))
+        #expect(ReportFiles.framesCSV(m).split(separator: "\n")[1].contains(",inf,true,0.8000,"))
         #expect(ReportPage.html(m).contains("1 bit-exact frames"))
     }
 

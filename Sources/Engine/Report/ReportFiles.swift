@@ -21,7 +21,7 @@ public enum ReportFiles {
 
     /// One row per frame; empty cells for unknown values, `inf` PSNR for bit-exact frames.
     public static func framesCSV(_ model: ReportModel) -> String {
-        var out = "frame,status,source_bytes,output_bytes,ratio,ssim,tile_floor,psnr,identical,iterations,error\n"
+        var out = "frame,status,source_bytes,output_bytes,ratio,ssim,tile_floor,psnr,identical,grain_retention,iterations,error\n"
         for f in model.frames {
             let cells: [String] = [
                 f.name, ReportPage.statusText(f), f.sourceBytes.map(String.init) ?? "", f.outputBytes.map(String.init) ?? "",
@@ -29,7 +29,8 @@ public enum ReportFiles {
                 f.ssim.map { String(format: "%.6f", $0) } ?? "",
                 f.tileFloor.map { String(format: "%.6f", $0) } ?? "",
                 f.identical == true ? "inf" : (f.psnr.map { String(format: "%.4f", $0) } ?? ""),
-                f.identical == true ? "true" : "false", String(f.iterations), f.error ?? "",
+                f.identical == true ? "true" : "false", f.grainRetention.map { String(format: "%.4f", $0) } ?? "",
+                String(f.iterations), f.error ?? "",
             ]
             out += cells.map(csvCell).joined(separator: ",") + "\n"
         }

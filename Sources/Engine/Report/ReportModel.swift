@@ -27,9 +27,10 @@ public struct ReportModel: Sendable, Codable {
         public var ssim: Double?
         public var psnr: Double?
         public var tileFloor: Double?
+        public var grainRetention: Double?
 
-        public init(ssim: Double? = nil, psnr: Double? = nil, tileFloor: Double? = nil) {
-            self.ssim = ssim; self.psnr = psnr; self.tileFloor = tileFloor
+        public init(ssim: Double? = nil, psnr: Double? = nil, tileFloor: Double? = nil, grainRetention: Double? = nil) {
+            self.ssim = ssim; self.psnr = psnr; self.tileFloor = tileFloor; self.grainRetention = grainRetention
         }
     }
 

@@ -50,6 +50,11 @@ public enum ReportPage {
                                                             color: "#2e7d32", format: { String(format: "%.1f", $0) }))
         page += figure("Compression ratio per frame", SVGChart.line(values: ok.map { $0?.ratio }, floor: nil, label: "ratio",
                                                                     color: "#ef6c00", format: { String(format: "%.2f", $0) }))
+        if ok.contains(where: { $0?.grainRetention != nil }) {
+            page += figure("Grain retention per frame (decoded grain ÷ source grain; 1 = kept)",
+                           SVGChart.line(values: ok.map { $0?.grainRetention }, floor: s.floors.grainRetention,
+                                         label: "grain retention", color: "#795548", format: { String(format: "%.2f", $0) }))
+        }
         page += figure("Search iterations per frame", SVGChart.bars(values: written.map(\.iterations), label: "iterations", color: "#546e7a"))
         page += "</div></section>"
 
@@ -78,9 +83,9 @@ public enum ReportPage {
             page += "</tbody></table></section>"
         }
 
-        page += "<section><h2>All frames</h2><table class=\"grid small\"><thead><tr><th>#</th><th>Frame</th><th>Status</th><th>Source</th><th>Output</th><th>Ratio</th><th>SSIM</th><th>Tile floor</th><th>PSNR</th><th>Iter.</th></tr></thead><tbody>"
+        page += "<section><h2>All frames</h2><table class=\"grid small\"><thead><tr><th>#</th><th>Frame</th><th>Status</th><th>Source</th><th>Output</th><th>Ratio</th><th>SSIM</th><th>Tile floor</th><th>PSNR</th><th>Grain kept</th><th>Iter.</th></tr></thead><tbody>"
         for (i, f) in written.enumerated() {
-            page += "<tr class=\"\(f.status == .failed ? "bad" : "")\"><td>\(i + 1)</td><td>\(HTML.escape(f.name))</td><td>\(HTML.escape(statusText(f)))</td><td>\(f.sourceBytes.map(bytes) ?? "–")</td><td>\(f.outputBytes.map(bytes) ?? "–")</td><td>\(num(f.ratio, "%.2f"))</td><td>\(num(f.ssim, "%.4f"))</td><td>\(num(f.tileFloor, "%.4f"))</td><td>\(psnrText(f))</td><td>\(f.iterations)</td></tr>"
+            page += "<tr class=\"\(f.status == .failed ? "bad" : "")\"><td>\(i + 1)</td><td>\(HTML.escape(f.name))</td><td>\(HTML.escape(statusText(f)))</td><td>\(f.sourceBytes.map(bytes) ?? "–")</td><td>\(f.outputBytes.map(bytes) ?? "–")</td><td>\(num(f.ratio, "%.2f"))</td><td>\(num(f.ssim, "%.4f"))</td><td>\(num(f.tileFloor, "%.4f"))</td><td>\(psnrText(f))</td><td>\(num(f.grainRetention, "%.2f"))</td><td>\(f.iterations)</td></tr>"
         }
         page += "</tbody></table></section>"
 
@@ -128,6 +133,7 @@ public enum ReportPage {
         if let v = f.ssim { parts.append(String(format: "SSIM ≥ %.4g", v)) }
         if let v = f.psnr { parts.append(String(format: "PSNR ≥ %.4g dB", v)) }
         if let v = f.tileFloor { parts.append(String(format: "tile floor ≥ %.4g", v)) }
+        if let v = f.grainRetention { parts.append(String(format: "grain retention ≥ %.3g", v)) }
         return parts.isEmpty ? "bit-exact (lossless)" : parts.joined(separator: ", ")
     }
 

@@ -52,7 +52,8 @@ public enum RunReport {
             settings: .init(title: output.standardizedFileURL.lastPathComponent,
                             profile: settings?.profile.rawValue ?? "unknown",
                             codec: codecs.isEmpty ? (settings?.codec.rawValue ?? "unknown") : codecs.joined(separator: ", "),
-                            floors: .init(ssim: floor?.ssim, psnr: floor?.psnr, tileFloor: floor?.tileSSIM),
+                            floors: .init(ssim: floor?.ssim, psnr: floor?.psnr, tileFloor: floor?.tileSSIM,
+                                          grainRetention: floor?.grainRetention),
                             tool: tool, started: history.started, finished: history.finished,
                             notes: history.notes + (history.runCount > 1 ? ["\(history.runCount) runs (resumed)"] : [])),
             frames: frames, events: Array(events), worst: worst, seconds: history.seconds)
