@@ -232,7 +232,7 @@ struct JPEG2000CodecTests {
         for cut in [50, parsed.codestream.count / 3, parsed.codestream.count - 3] {
             #expect(throws: CodecError.self) { try codec.decode(parsed.codestream.prefix(cut)) }
         }
-        var generator = SplitMix(seed: 7)
+        var generator = SeededRandom(seed: 7)
         var decodedAnyway = 0
         for _ in 0..<60 {
             var bad = parsed.codestream
@@ -309,15 +309,3 @@ func littleEndian16(_ raw: Data) -> [UInt16] {
     return (0..<bytes.count / 2).map { UInt16(bytes[2 * $0]) | UInt16(bytes[2 * $0 + 1]) << 8 }
 }
 
-/// A small deterministic generator for fuzzing positions.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

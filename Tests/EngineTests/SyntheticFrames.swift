@@ -1,24 +1,6 @@
 import Foundation
 import ImageCore
-
-/// Deterministic pseudo-random numbers (SplitMix64) for reproducible synthetic grain.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// A standard normal deviate (Box–Muller).
-    mutating func gaussian() -> Double {
-        let u1 = max(Double.ulpOfOne, Double.random(in: 0..<1, using: &self))
-        let u2 = Double.random(in: 0..<1, using: &self)
-        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
-    }
-}
+import TestSupport
 
 /// Small synthetic frames: a soft diagonal gradient with a disc and a bar (edges),
 /// optional Gaussian grain of `grain` code values, in `channels` channels.
