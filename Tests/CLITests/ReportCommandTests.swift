@@ -31,6 +31,7 @@ import Testing
 
         // summary.json keeps the schema and the figures compress wrote.
         let regenerated = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as? [String: Any]
+        #expect(Set(written?.keys ?? [:].keys) == Set(regenerated?.keys ?? [:].keys), "top-level keys differ")
         let before = try #require(written?["summary"] as? [String: Any])
         let after = try #require(regenerated?["summary"] as? [String: Any])
         #expect(Set(before.keys) == Set(after.keys))

@@ -44,7 +44,10 @@ import Testing
     }
 
     @Test func pageDrawsEveryPlotWithItsFloorAndEscapesText() {
-        let html = ReportPage.html(Self.model())
+        var model = Self.model()
+        model.warnings = ["reel_: frames 86410–86411 are missing"]
+        let html = ReportPage.html(model)
+        #expect(html.contains("Source scan") && html.contains("86410–86411 are missing"))
         #expect(html.components(separatedBy: "<svg class=\"chart\"").count - 1 == 8)   // 6 along the reel + 2 histograms
         #expect(html.components(separatedBy: "class=\"floor\"").count - 1 == 6)       // SSIM, tile, PSNR, grain lines + 2 histograms
         #expect(html.contains("grain retention ≥ 0.8"))

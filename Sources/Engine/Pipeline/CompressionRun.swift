@@ -34,6 +34,14 @@ public struct CompressionRun: Sendable {
         /// What the source scan found worth telling: gaps in a sequence, mixed frame
         /// sizes, unreadable headers, skipped files (DPX/TIFF sequences, see `SequenceScanner`).
         public var warnings: [String]
+
+        /// The result as `summary.json` holds it (and `compress --json` prints it):
+        /// pretty, key-sorted JSON.
+        public func summaryJSON() throws -> Data {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            return try encoder.encode(self)
+        }
         /// True when every frame is done (or kept) within its floors.
         public var succeeded: Bool { summary.failed == 0 }
     }
@@ -161,10 +169,7 @@ public struct CompressionRun: Sendable {
         let result = Result(frames: reports, summary: summary, warnings: listing.warnings)
 
         try writeManifest(catalog: catalog)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let summaryData = try encoder.encode(result)
-        try AtomicFile.write(summaryData, to: summaryURL)
+        try AtomicFile.write(try result.summaryJSON(), to: summaryURL)
         try catalog.endRun(runID, summary: String(decoding: try JSONEncoder().encode(summary), as: UTF8.self))
         return result
     }

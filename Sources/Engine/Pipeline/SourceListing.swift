@@ -36,11 +36,6 @@ public enum SourceListing {
         return Listing(items: items, warnings: scan.warnings)
     }
 
-    /// The frames of `sources` (see `listing(_:)`), without the warnings.
-    public static func items(_ sources: [URL]) throws -> [WorkItem] {
-        try listing(sources).items
-    }
-
     /// Refuses an output folder that is a source folder or lies inside one (for a
     /// source file, its folder).
     /// - Throws: `EngineError.usage`.

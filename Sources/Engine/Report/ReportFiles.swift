@@ -1,7 +1,8 @@
 import Foundation
 
 /// Writes a run's report files into its output folder (DESIGN.md §6):
-/// `report.html`, `frames.csv` and `summary.json`, each atomically.
+/// `report.html`, `frames.csv` and `summary.json`, each atomically (`AtomicFile`:
+/// temporary name, flushed, renamed).
 public enum ReportFiles {
     /// The three file names, relative to the output folder.
     public static let html = "report.html"
@@ -12,10 +13,10 @@ public enum ReportFiles {
     /// `includingSummary` (`compress` writes its own from the live run).
     /// - Throws: file-system errors, naming the file.
     public static func write(_ model: ReportModel, to folder: URL, includingSummary: Bool = true) throws {
-        try atomicWrite(Data(ReportPage.html(model).utf8), to: folder.appendingPathComponent(html))
-        try atomicWrite(Data(framesCSV(model).utf8), to: folder.appendingPathComponent(csv))
+        try AtomicFile.write(Data(ReportPage.html(model).utf8), to: folder.appendingPathComponent(html))
+        try AtomicFile.write(Data(framesCSV(model).utf8), to: folder.appendingPathComponent(csv))
         if includingSummary {
-            try atomicWrite(try summaryJSON(model), to: folder.appendingPathComponent(summary))
+            try AtomicFile.write(try summaryJSON(model), to: folder.appendingPathComponent(summary))
         }
     }
 
@@ -38,23 +39,13 @@ public enum ReportFiles {
     }
 
     /// The run's summary in the schema `compress` writes and `compress --json` prints
-    /// (`frames`, `summary`), so scripts read one format whichever command wrote it.
+    /// (`CompressionRun.Result`), so scripts read one format whichever command wrote it.
     public static func summaryJSON(_ model: ReportModel) throws -> Data {
-        struct Summary: Encodable {
-            var frames: [FrameReport]
-            var summary: RunSummary
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(Summary(frames: model.frames, summary: model.summary))
+        try CompressionRun.Result(frames: model.frames, summary: model.summary, warnings: model.warnings).summaryJSON()
     }
 
     static func csvCell(_ s: String) -> String {
         guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    static func atomicWrite(_ data: Data, to url: URL) throws {
-        try data.write(to: url, options: .atomic)
     }
 }

@@ -69,11 +69,13 @@ public struct ReportModel: Sendable, Codable {
     public var worst: [WorstFrame]
     /// Wall time the run took, in seconds (0 when unknown).
     public var seconds: Double
+    /// What the latest run's source scan reported (gaps, mixed sizes, skipped files).
+    public var warnings: [String]
 
     public init(settings: Settings, frames: [FrameReport], events: [Event] = [], worst: [WorstFrame] = [],
-                seconds: Double = 0) {
+                seconds: Double = 0, warnings: [String] = []) {
         self.settings = settings; self.frames = frames; self.events = events; self.worst = worst
-        self.seconds = seconds
+        self.seconds = seconds; self.warnings = warnings
     }
 
     /// The run's totals (the same figures `compress` prints).

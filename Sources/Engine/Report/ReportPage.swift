@@ -33,6 +33,7 @@ public enum ReportPage {
         if let started = s.started { page += row("Started", started) }
         if let finished = s.finished { page += row("Finished", finished) }
         for note in s.notes { page += row("Note", note) }
+        for warning in model.warnings { page += row("Source scan", warning) }
         page += "</table></section>"
 
         page += "<section><h2>Storage impact</h2><table class=\"grid\"><thead><tr><th>Frames</th><th>Source</th><th>Output</th><th>Reduction</th><th>Ratio</th><th>Fallbacks to lossless</th></tr></thead><tbody><tr>"

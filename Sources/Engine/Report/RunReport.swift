@@ -48,6 +48,9 @@ public enum RunReport {
             }
         }
 
+        // The scan's warnings are kept only in the summary the latest run wrote.
+        let warnings = (try? Data(contentsOf: output.appendingPathComponent(ReportFiles.summary)))
+            .flatMap { try? JSONDecoder().decode(CompressionRun.Result.self, from: $0) }?.warnings ?? []
         let model = ReportModel(
             settings: .init(title: output.standardizedFileURL.lastPathComponent,
                             profile: settings?.profile.rawValue ?? "unknown",
@@ -56,7 +59,8 @@ public enum RunReport {
                                           grainRetention: floor?.grainRetention),
                             tool: tool, started: history.started, finished: history.finished,
                             notes: history.notes + (history.runCount > 1 ? ["\(history.runCount) runs (resumed)"] : [])),
-            frames: frames, events: Array(events), worst: worst, seconds: history.seconds)
+            frames: frames, events: Array(events), worst: worst, seconds: history.seconds,
+            warnings: warnings)
         return (model, notes)
     }
 
