@@ -110,6 +110,18 @@ enum EngineBench {
         reels.append(Reel(name: "synth", frames: (0..<6).map { grain.frame($0) } + (0..<6).map { other.frame($0) }, sequence: true))
         let photos = try frames.map { try ImageFile.read(contentsOf: Corpus.url("photos/\($0).dpx")).pixels }
         reels.append(Reel(name: "photos", frames: photos, sequence: false))
+        // Real frames arranged as a reel of shots: a slow pan (8 px a frame) across each of
+        // four corpus photos, 6 frames a shot, cut to the next photo.
+        var pans: [PixelBuffer] = []
+        for name in ["Cannon_log10", "Desk_log10", "StillLife_log10", "Carrots_bw_log10"] {
+            let photo = try ImageFile.read(contentsOf: Corpus.url("photos/\(name).dpx")).pixels
+            for k in 0..<6 { pans.append(try crop(photo, x: 8 * k, y: 4 * k, width: photo.width - 48, height: photo.height - 24)) }
+        }
+        reels.append(Reel(name: "pans", frames: pans, sequence: true))
+        let env = ProcessInfo.processInfo.environment
+        if let only = env["REELPACK_BENCH_REELS"]?.split(separator: ",").map(String.init) {
+            reels = reels.filter { only.contains($0.name) }
+        }
         for reel in reels {
             let f = reel.frames[0]
             print("reel \(reel.name): \(reel.frames.count) frames \(f.width)x\(f.height)x\(f.channels) \(f.bitDepth)-bit"
@@ -119,15 +131,32 @@ enum EngineBench {
         print("codec  profile reel       ratio   iter med/mean  time/final  vs oracle max/mean   fixed ratio  adaptive/fixed  fallbacks")
         let threads = 2
         let benchStart = Date()
-        for id in [CodecID.htj2k, .j2k] {
+        let codecs = env["REELPACK_BENCH_CODECS"].map { $0.split(separator: ",").compactMap { CodecID(rawValue: String($0)) } }
+            ?? [.htj2k, .j2k]
+        let profiles = env["REELPACK_BENCH_PROFILES"].map { $0.split(separator: ",").compactMap { Profile(name: String($0)) } }
+            ?? [.c0, .c1, .c2]
+        for id in codecs {
             let codec = try CodecRegistry.codec(id, threads: threads)
-            for profile in [Profile.c0, .c1, .c2] {
+            for profile in profiles {
                 for reel in reels {
                     try searchRow(codec: codec, profile: profile, reel: reel, threads: threads)
                 }
             }
         }
         print(String(format: "search bench total wall time: %.1f s", Date().timeIntervalSince(benchStart)))
+    }
+
+    /// The `width`×`height` window of `p` whose top-left corner is at (`x`, `y`).
+    private static func crop(_ p: PixelBuffer, x: Int, y: Int, width: Int, height: Int) throws -> PixelBuffer {
+        var samples: [UInt16] = []
+        samples.reserveCapacity(width * height * p.channels)
+        for c in 0..<p.channels {
+            for row in y..<(y + height) {
+                let start = c * p.planeSize + row * p.width + x
+                samples += p.samples[start..<(start + width)]
+            }
+        }
+        return try PixelBuffer(width: width, height: height, channels: p.channels, bitDepth: p.bitDepth, samples: samples)
     }
 
     /// A frame at half its width and height, each sample the rounded mean of a 2×2 block.
@@ -164,22 +193,34 @@ enum EngineBench {
             }
         }
         let raw = reel.frames.reduce(0) { $0 + $1.samples.count * $1.bitDepth / 8 }
+        let trace = ProcessInfo.processInfo.environment["REELPACK_BENCH_TRACE"] != nil
+        let verbose = ProcessInfo.processInfo.environment["REELPACK_BENCH_TRACE"] == "2"
 
         // Adaptive, frames in order, warm-started within a shot.
         var adaptiveBytes = 0, iterations: [Int] = [], searchSeconds = 0.0, finalSeconds = 0.0, fallbacks = 0
         var perFrameBytes: [Int] = [], keptPerFrame: [Double?] = []
         var warmIterations: [Int] = [], warmSearchSeconds = 0.0, warmFinalSeconds = 0.0
         var warm: QualitySearch.WarmStart?
-        var kept: [Double] = []
+        var recorded: [QualitySearch.WarmStart] = []
         for i in reel.frames.indices {
             if !reel.sequence { warm = nil }
             if i > 0, analyses[i].signature.distance(to: analyses[i - 1].signature) > FrameAnalyzer.sceneChangeThreshold { warm = nil }
-            let typical = kept.isEmpty ? nil : kept.sorted()[kept.count / 2]
-            let search = QualitySearch(floor: floor, range: codec.qualityRange, defaultStart: typical, logarithmic: logarithmic)
+            // As the engine does (ShotMemory.coldStart): a cold frame starts from the run's prior.
+            let prior = SearchPrior.combining(recorded, codec: codec.id)
+            let search = QualitySearch(floor: floor, range: codec.qualityRange, defaultStart: prior?.parameter,
+                                       logarithmic: logarithmic)
             let evaluate = evaluator(i)
             let t0 = Date()
-            let outcome = try search.run(warm: warm, evaluate: evaluate)
+            let outcome = try search.run(warm: warm, prior: prior, evaluate: evaluate)
             let seconds = Date().timeIntervalSince(t0)
+            if trace {
+                let steps = outcome.iterations.map {
+                    String(format: "%.3f%@", $0.parameter, $0.pass ? "+" : "-")
+                        + (verbose ? String(format: "(s%.4f t%.4f p%.2f %dB)", $0.ssim, $0.tileFloor, $0.psnr ?? 0, $0.bytes) : "")
+                }
+                let slopes = outcome.next.map { String(format: " [boundary %.3f, slopes margin %.3f size %.3f]", $0.parameter, $0.marginSlope ?? .nan, $0.logSizeSlope ?? .nan) } ?? ""
+                print("      frame \(i)\(warm == nil ? " cold" : " warm"): \(steps.joined(separator: " ")) | \(outcome.stopReason)\(slopes)")
+            }
             searchSeconds += seconds
             iterations.append(outcome.iterations.count)
             let warmStarted = warm != nil
@@ -187,7 +228,6 @@ enum EngineBench {
             if let best = outcome.best {
                 adaptiveBytes += best.evaluation.bytes
                 perFrameBytes.append(best.evaluation.bytes)
-                kept.append(best.parameter)
                 keptPerFrame.append(best.parameter)
                 let t1 = Date()
                 _ = try evaluate(best.parameter)
@@ -201,10 +241,11 @@ enum EngineBench {
                 keptPerFrame.append(nil)
             }
             warm = outcome.next
+            if let next = outcome.next { recorded.append(next) }
         }
 
         // Oracle per frame, and the fixed setting.
-        var excess: [Double] = [], oracleParameters: [Double] = []
+        var excess: [Double] = [], oracleParameters: [Double] = [], oracleBytes = 0, comparedBytes = 0
         for i in reel.frames.indices {
             let r = codec.qualityRange
             let resolution = logarithmic ? (log(r.upperBound) - log(r.lowerBound)) / 10_000 : (r.upperBound - r.lowerBound) / 10_000
@@ -217,8 +258,11 @@ enum EngineBench {
             if let best = outcome.best {
                 oracleParameters.append(best.parameter)
                 excess.append(Double(perFrameBytes[i]) / Double(best.evaluation.bytes) - 1)
+                oracleBytes += best.evaluation.bytes
+                comparedBytes += perFrameBytes[i]
             }
         }
+        if trace { print("    excess over the oracle per frame (%): " + excess.map { String(format: "%.1f", $0 * 100) }.joined(separator: " ")) }
         var fixedText = "–", gainText = "–"
         if oracleParameters.count == reel.frames.count, var p = oracleParameters.max() {
             let r = codec.qualityRange
@@ -254,6 +298,7 @@ enum EngineBench {
             median(warmIterations), Double(warmIterations.reduce(0, +)) / Double(warmIterations.count),
             warmSearchSeconds / max(warmFinalSeconds, 1e-9))
         print("    iterations per frame: \(iterations.map(String.init).joined(separator: " ")); warm-started: \(warmText)")
+        print(String(format: "    reel size over the oracle's: %+.2f %%", (Double(comparedBytes) / Double(max(1, oracleBytes)) - 1) * 100))
     }
 
     /// Runs async work to completion from synchronous code.

@@ -196,4 +196,47 @@ struct CompressionRunTests {
         #expect(its.dropFirst().allSatisfy { $0 <= its[0] }, "\(its)")
         #expect(its.dropFirst().reduce(0, +) < its[0] * 3, "\(its)")
     }
+
+    @Test("the run takes its frames from the work source it is given and returns each one to it, once")
+    func injectedWorkSource() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let src = try Self.makeSource(dir, count: 4)
+        let out = dir.file("out")
+        let queue = RecordingWorkSource()
+        let settings = CompressionSettings(profile: .c1, codec: .j2k, jobs: 2)
+        let result = try await CompressionRun(sources: [src], output: out, settings: settings, services: .testDoubles,
+                                              toolVersion: "t", makeWorkSource: { items in
+                                                  queue.load(items)
+                                                  return queue
+                                              }).run()
+        let handedOut = queue.handedOut, returned = queue.returned
+        // Handed out last to first, yet every frame is done once and reported in sequence order.
+        #expect(handedOut == ["reel_0004.dpx", "reel_0003.dpx", "reel_0002.dpx", "reel_0001.dpx"])
+        #expect(returned.sorted() == handedOut.sorted())
+        #expect(result.frames.map { ($0.source as NSString).lastPathComponent } == handedOut.reversed())
+        #expect(result.frames.allSatisfy { $0.status == .done })
+    }
+}
+
+/// A work source that hands frames out last to first and records what it handed out
+/// and what came back (completed or failed).
+private final class RecordingWorkSource: WorkSource, @unchecked Sendable {
+    private let lock = NSLock()
+    private var pending: [WorkItem] = []
+    private(set) var handedOut: [String] = []
+    private(set) var returned: [String] = []
+
+    func load(_ items: [WorkItem]) { lock.withLock { pending = items } }
+
+    func next() async throws -> WorkItem? {
+        lock.withLock {
+            guard let item = pending.popLast() else { return nil }
+            handedOut.append(item.name)
+            return item
+        }
+    }
+
+    func complete(_ item: WorkItem, report: FrameReport) async throws { lock.withLock { returned.append(item.name) } }
+
+    func fail(_ item: WorkItem, report: FrameReport) async throws { lock.withLock { returned.append(item.name) } }
 }

@@ -118,6 +118,26 @@ struct ProfileTests {
         #expect(f.failures(m).first?.contains("PSNR") == true)
     }
 
+    @Test("the margin is the log of allowed over measured distortion of the most binding floor, zero on the floor")
+    func margin() {
+        let f = Profile.c1.floor   // SSIM 0.95, PSNR 39, tile 0.90
+        func m(ssim: Double, tile: Double, psnr: Double) -> QualityMeasurement {
+            QualityMeasurement(ssim: ssim, ssimPerChannel: [ssim], tileFloor: tile, psnr: psnr, identical: false, maxError: 9, mse: 1)
+        }
+        // Half the SSIM distortion the floor allows (0.025 of 0.05), the others looser: ln 2.
+        #expect(abs(f.margin(m(ssim: 0.975, tile: 0.99, psnr: 60)) - log(2)) < 1e-12)
+        // PSNR binding 3 dB under the floor: MSE twice the allowed, −ln(10^0.3).
+        #expect(abs(f.margin(m(ssim: 0.99, tile: 0.99, psnr: 36)) + 0.3 * log(10)) < 1e-12)
+        // The tile floor exactly met: zero, and passing.
+        #expect(abs(f.margin(m(ssim: 0.99, tile: 0.90, psnr: 60))) < 1e-12 && f.passes(m(ssim: 0.99, tile: 0.90, psnr: 60)))
+        // Sign agrees with pass/fail on either side of every floor.
+        for probe in [m(ssim: 0.949, tile: 0.95, psnr: 45), m(ssim: 0.96, tile: 0.899, psnr: 45), m(ssim: 0.96, tile: 0.95, psnr: 38.9),
+                      m(ssim: 0.951, tile: 0.901, psnr: 39.1)] {
+            #expect((f.margin(probe) >= 0) == f.passes(probe))
+        }
+        #expect(f.margin(.identical(channels: 3)) > 10)
+    }
+
     @Test("lossless passes only identical samples")
     func lossless() {
         let f = Profile.lossless.floor(ssim: 0.5)

@@ -51,6 +51,32 @@ struct SearchWarmStartTests {
         #expect(Double(best.evaluation.bytes) <= Double(smallest) * 1.02)
     }
 
+    @Test("after a scene cut, a prior from the run (its boundary and slopes) finds the boundary in fewer evaluations than a blind search",
+          arguments: [6.0, -6.0, 2.0])
+    func priorAfterCut(offset: Double) throws {
+        let prior = try firstFrame()
+        let model = ShiftedModel(offset: offset)
+        let blind = search.run { model.evaluate($0) }
+        let informed = search.run(prior: prior) { model.evaluate($0) }
+        let best = try #require(informed.best)
+        #expect(informed.iterations.count < blind.iterations.count,
+                "\(informed.iterations.map(\.parameter)) vs \(blind.iterations.map(\.parameter))")
+        #expect(informed.iterations.count <= 4, "\(informed.iterations.map(\.parameter)) \(informed.stopReason)")
+        #expect(floor.passes(model.measurement(best.parameter)))
+        let smallest = try #require(model.smallestPassingBytes(floor))
+        #expect(Double(best.evaluation.bytes) <= Double(smallest) * 1.02)
+    }
+
+    @Test("a prior is only a place to start: its slopes are ignored when a warm start carries its own")
+    func warmWins() throws {
+        let warm = try firstFrame()
+        let misleading = QualitySearch.WarmStart(parameter: 90, marginSlope: 50, logSizeSlope: 0.001)
+        let model = ShiftedModel(offset: 0.02)
+        let withPrior = search.run(warm: warm, prior: misleading) { model.evaluate($0) }
+        let without = search.run(warm: warm) { model.evaluate($0) }
+        #expect(withPrior.iterations == without.iterations)
+    }
+
     @Test("when the frame changed more, the secant step brackets in a few evaluations",
           arguments: [1.5, -1.5, 3.0, -3.0])
     func bracketing(offset: Double) throws {

@@ -16,15 +16,21 @@ public struct CompressionRun: Sendable {
     public var services: EngineServices
     /// Written into seals and the catalog.
     public var toolVersion: String
+    /// Makes the source of work from the frames this run has to do (the listing less the
+    /// frames a resumed run keeps), in sequence order. The default hands them out in
+    /// order from memory (`LocalWorkSource`); a shared queue (DESIGN.md §8) plugs in here.
+    public var makeWorkSource: @Sendable ([WorkItem]) -> any WorkSource
 
     /// A run of `sources` into `output`.
     public init(sources: [URL], output: URL, settings: CompressionSettings, services: EngineServices = .standard,
-                toolVersion: String) {
+                toolVersion: String,
+                makeWorkSource: @escaping @Sendable ([WorkItem]) -> any WorkSource = { LocalWorkSource(items: $0) }) {
         self.sources = sources
         self.output = output
         self.settings = settings
         self.services = services
         self.toolVersion = toolVersion
+        self.makeWorkSource = makeWorkSource
     }
 
     /// Every frame's report (in sequence order) and the totals.
@@ -126,7 +132,7 @@ public struct CompressionRun: Sendable {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let processor = FrameProcessor(settings: settings, services: services, framesFolder: framesFolder,
                                        threads: max(1, cores / jobs), toolVersion: toolVersion)
-        let work = LocalWorkSource(items: todo)
+        let work = makeWorkSource(todo)
         let memory = ShotMemory()
         let tracker = ProgressTracker(total: items.count, kept: Array(keptReports.values), start: clock, callback: progress)
         let queue = DispatchQueue(label: "reelpack.frames", qos: .userInitiated, attributes: .concurrent)
@@ -142,7 +148,7 @@ public struct CompressionRun: Sendable {
             } else {
                 try await work.complete(item, report: report)
             }
-            await tracker.add(report)
+            await tracker.add(report, index: item.index)
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<jobs {
@@ -155,7 +161,7 @@ public struct CompressionRun: Sendable {
                         } else {
                             try await work.complete(item, report: report)
                         }
-                        await tracker.add(report)
+                        await tracker.add(report, index: item.index)
                     }
                 }
             }
@@ -163,7 +169,7 @@ public struct CompressionRun: Sendable {
         }
 
         var all = keptReports
-        for (index, report) in await work.reports { all[index] = report }
+        for (index, report) in await tracker.reports { all[index] = report }
         let reports = items.map { all[$0.index] ?? FrameReport(source: $0.source.path, status: .failed) }
         let summary = RunSummary(reports: reports, seconds: Date().timeIntervalSince(clock))
         let result = Result(frames: reports, summary: summary, warnings: listing.warnings)
@@ -200,10 +206,10 @@ public struct CompressionRun: Sendable {
             } else {
                 codecs = [.htj2k, .j2k]
             }
-            var warm: [CodecID: QualitySearch.WarmStart] = [:], typical: [CodecID: Double] = [:]
+            var warm: [CodecID: QualitySearch.WarmStart] = [:], typical: [CodecID: QualitySearch.WarmStart] = [:]
             for id in codecs {
                 warm[id] = await memory.warmStart(index: item.index, codec: id)
-                typical[id] = await memory.typicalParameter(codec: id)
+                typical[id] = await memory.coldStart(codec: id)
             }
             let finalFeatures = features, warmStarts = warm, typicalStarts = typical
             let written = try await onQueue(queue) {
@@ -262,7 +268,11 @@ actor ProgressTracker {
         self.callback = callback
     }
 
-    func add(_ report: FrameReport) {
+    /// Reports of the frames this run processed, by item index.
+    private(set) var reports: [Int: FrameReport] = [:]
+
+    func add(_ report: FrameReport, index: Int) {
+        reports[index] = report
         if report.status == .failed {
             state.failed += 1
         } else {

@@ -60,7 +60,7 @@ struct FrameProcessor: Sendable {
     /// candidates (two for `auto` until it has chosen).
     func encodeAndWrite(_ item: WorkItem, _ loaded: Loaded, features: FrameFeatures,
                         codecs: [CodecID], warmStarts: [CodecID: QualitySearch.WarmStart],
-                        coldStarts: [CodecID: Double] = [:]) throws -> Written {
+                        coldStarts: [CodecID: QualitySearch.WarmStart] = [:]) throws -> Written {
         let start = Date()
         let source = loaded.frame.pixels
         let mono = settings.storeMonochromeAsOneChannel && source.channels == 3 && features.monochrome
@@ -163,7 +163,8 @@ struct FrameProcessor: Sendable {
     /// The best encoding of `pixels` with one codec: the search for a lossy profile
     /// (falling back to lossless), a lossless encode otherwise.
     private func encode(_ pixels: PixelBuffer, with codec: any Codec, source: PixelBuffer, mono: Bool,
-                        sourceNoise: [Double], warmStart: QualitySearch.WarmStart?, coldStart: Double?) throws -> Encoded {
+                        sourceNoise: [Double], warmStart: QualitySearch.WarmStart?,
+                        coldStart: QualitySearch.WarmStart?) throws -> Encoded {
         func decodeRestored(_ payload: Data) throws -> (stored: PixelBuffer, restored: PixelBuffer) {
             let stored = try codec.decode(payload).pixels
             return (stored, mono ? try Self.expand(stored, to: source.channels) : stored)
@@ -189,9 +190,9 @@ struct FrameProcessor: Sendable {
             return try lossless(fellBack: false, reason: nil, trace: [])
         }
         let search = QualitySearch(floor: settings.floor, range: codec.qualityRange, sizeTolerance: settings.sizeTolerance,
-                                   maxIterations: settings.maxIterations, defaultStart: coldStart,
+                                   maxIterations: settings.maxIterations, defaultStart: coldStart?.parameter,
                                    logarithmic: codec.id == .j2k)
-        let outcome = try search.run(warm: warmStart) { p -> QualitySearch.Evaluation<(Data, PixelBuffer)> in
+        let outcome = try search.run(warm: warmStart, prior: coldStart) { p -> QualitySearch.Evaluation<(Data, PixelBuffer)> in
             let payload = try codec.encode(pixels, mode: .lossy(quality: p))
             let (stored, restored) = try decodeRestored(payload)
             return .init(bytes: payload.count, measurement: try measure(stored), payload: (payload, restored))

@@ -31,11 +31,11 @@ actor ShotMemory {
         return parameters[from]?[codec]
     }
 
-    /// The median parameter kept so far for `codec` in this run: where a frame after a
-    /// scene cut starts (with the wide first step of a cold search).
-    func typicalParameter(codec: CodecID) -> Double? {
-        let kept = parameters.values.compactMap { $0[codec]?.parameter }.sorted()
-        return kept.isEmpty ? nil : kept[kept.count / 2]
+    /// Where a frame without a warm start (after a scene cut, or the first) starts for
+    /// `codec`: the median boundary and slopes of the frames done so far in this run,
+    /// or the codec's general prior (see `SearchPrior`).
+    func coldStart(codec: CodecID) -> QualitySearch.WarmStart? {
+        SearchPrior.combining(parameters.keys.sorted().compactMap { parameters[$0]?[codec] }, codec: codec)
     }
 
     /// Records where frame `index`'s search found the boundary for `codec`.

@@ -45,19 +45,30 @@ public struct QualityFloor: Sendable, Codable, Equatable {
     public func passes(_ m: QualityMeasurement) -> Bool { failures(m).isEmpty }
 
     /// How far `measurement` is above (positive) or below (negative) its most binding
-    /// floor, each floor's margin scaled to a comparable unit: SSIM margins relative to
-    /// the distance to 1, PSNR in tens of dB, grain retention as a ratio. The search
-    /// interpolates this quantity to find where it crosses zero.
+    /// floor, every floor in one unit: the natural log of the distortion the floor
+    /// allows over the distortion measured. For SSIM and the tile floor the distortion
+    /// is 1 − SSIM; for PSNR it is the MSE, so a margin of Δ dB reads Δ·ln10/10; for
+    /// grain retention, the ratio retained over the floor. Distortion falls about
+    /// exponentially as a codec's quality knob rises (the MSE of a quantiser goes with
+    /// its step squared), so this margin is close to linear in the knob, which is what
+    /// the search interpolates to find where it crosses zero.
     public func margin(_ m: QualityMeasurement) -> Double {
-        if m.identical { return 1 }
-        if requiresIdentical { return -1 }
+        if m.identical { return Self.identicalMargin }
+        if requiresIdentical { return -Self.identicalMargin }
+        func logRatio(_ allowed: Double, _ measured: Double) -> Double {
+            log(max(allowed, 1e-12) / max(measured, 1e-12))
+        }
         var worst = Double.infinity
-        if let ssim { worst = min(worst, (m.ssim - ssim) / max(1 - ssim, 1e-6)) }
-        if let tileSSIM { worst = min(worst, (m.tileFloor - tileSSIM) / max(1 - tileSSIM, 1e-6)) }
-        if let psnr, let got = m.psnr { worst = min(worst, (got - psnr) / 10) }
-        if let grainRetention, let got = m.grainRetention { worst = min(worst, (got - grainRetention) / max(grainRetention, 1e-6)) }
-        return worst.isFinite ? worst : 1
+        if let ssim { worst = min(worst, logRatio(1 - ssim, 1 - m.ssim)) }
+        if let tileSSIM { worst = min(worst, logRatio(1 - tileSSIM, 1 - m.tileFloor)) }
+        if let psnr, let got = m.psnr { worst = min(worst, (got - psnr) * log(10) / 10) }
+        if let grainRetention, let got = m.grainRetention { worst = min(worst, logRatio(got, grainRetention)) }
+        return worst.isFinite ? min(worst, Self.identicalMargin) : Self.identicalMargin
     }
+
+    /// The margin of identical samples (and the cap of every margin): distortion a
+    /// million times below what the floor allows.
+    static let identicalMargin = log(1e6)
 
     private func fmt(_ v: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)f", v) }
 }

@@ -10,7 +10,10 @@ import Foundation
 ///    half the size tolerance along the size slope) and stops there when the margin
 ///    it measures, divided by the margin slope, leaves a predicted saving under the
 ///    size tolerance; otherwise it takes secant steps along the slopes (re-estimated
-///    from this frame's own points as soon as it has two), at most three;
+///    from this frame's own points as soon as it has two), at most five, aiming further
+///    above the boundary after each failure in a row. A frame without a warm start but
+///    with a `prior` (the run's or the codec's typical boundary and slopes, see
+///    `SearchPrior`) takes the same path from the prior's parameter;
 /// 1. otherwise starts at the warm-start parameter or a default, and steps outward,
 ///    doubling the step, until it holds a failing `p` below a passing one (the bracket);
 /// 2. then moves inside the bracket by regula falsi on the floors' margin (Illinois
@@ -130,16 +133,22 @@ public struct QualitySearch: Sendable {
     /// `WarmStart`); with slopes the search evaluates at the predicted boundary first
     /// and usually stops after one or two evaluations.
     /// - Throws: whatever `evaluate` throws.
-    public func run<Payload>(warm: WarmStart? = nil,
+    ///   - warm: where the previous frame of the same shot found the boundary, or nil.
+    ///   - prior: for a frame without `warm` (the first of a shot), a start parameter
+    ///     and the slopes frames of this run (or this codec in general) showed: the
+    ///     search evaluates there first and steps along the slopes, instead of
+    ///     bracketing blind. Ignored when `warm` is given.
+    public func run<Payload>(warm: WarmStart? = nil, prior: WarmStart? = nil,
                              evaluate: (Double) throws -> Evaluation<Payload>) rethrows -> Outcome<Payload> {
-        guard logarithmic else { return try runLinear(warm: warm, evaluate: evaluate) }
+        guard logarithmic else { return try runLinear(warm: warm, prior: prior, evaluate: evaluate) }
         var inner = self
         inner.logarithmic = false
         inner.range = log(range.lowerBound)...log(range.upperBound)
         inner.defaultStart = defaultStart.map { log(max($0, range.lowerBound)) }
-        var innerWarm = warm
+        var innerWarm = warm, innerPrior = prior
         innerWarm?.parameter = log(max(warm?.parameter ?? 1, range.lowerBound))
-        var outcome = try inner.runLinear(warm: innerWarm) { u in
+        innerPrior?.parameter = log(max(prior?.parameter ?? 1, range.lowerBound))
+        var outcome = try inner.runLinear(warm: innerWarm, prior: innerPrior) { u in
             try evaluate(min(range.upperBound, max(range.lowerBound, exp(u))))
         }
         for i in outcome.iterations.indices where !outcome.iterations[i].lossless {
@@ -156,8 +165,15 @@ public struct QualitySearch: Sendable {
         return outcome
     }
 
-    private func runLinear<Payload>(warm: WarmStart?,
+    private func runLinear<Payload>(warm: WarmStart?, prior: WarmStart?,
                                     evaluate: (Double) throws -> Evaluation<Payload>) rethrows -> Outcome<Payload> {
+        // Where to start and the slopes known before this frame's first evaluation: the
+        // warm start's, with the prior's slopes where the warm start has none.
+        var known = warm ?? prior
+        if let warm, let prior {
+            known?.marginSlope = warm.marginSlope ?? prior.marginSlope
+            known?.logSizeSlope = warm.logSizeSlope ?? prior.logSizeSlope
+        }
         let lo = range.lowerBound, hi = range.upperBound
         let width = hi - lo
         let logTolerance = log(1 + sizeTolerance)
@@ -189,20 +205,44 @@ public struct QualitySearch: Sendable {
             return ok
         }
         var budgetLeft: Bool { iterations.count < maxIterations }
-        /// Slopes between the two measured points nearest the boundary (the bracket
-        /// ends when both exist); nil where not positive.
+        /// Slopes near the boundary: a least-squares line through this frame's points
+        /// nearest the bracket (at most four, within about ±40 % of size), pulled
+        /// toward the slopes known before this frame as strongly as a pair of points a
+        /// 10 % size step apart would pull (2 % for the size slope, which is not noisy).
+        /// Points close together (a tight bracket) then barely move a known slope: the
+        /// tile floor jumps by more than its trend between settings 2 % apart, and a
+        /// secant through two such points can be off several-fold. Nil where not positive.
         func slopes() -> (margin: Double?, logSize: Double?) {
-            var a: (p: Double, margin: Double, bytes: Int)?, b: (p: Double, margin: Double, bytes: Int)?
-            if let f = failing, let s = passing {
-                a = f; b = s
-            } else if let anchor = passing ?? failing {
-                a = anchor
-                b = points.filter { $0.p != anchor.p }.min { abs($0.p - anchor.p) < abs($1.p - anchor.p) }
+            let centre: Double
+            if let f = failing, let s = passing { centre = (f.p + s.p) / 2 } else if let a = passing ?? failing { centre = a.p } else {
+                return (known?.marginSlope, known?.logSizeSlope)
             }
-            guard let a, let b, a.p != b.p else { return (nil, nil) }
-            let dm = (b.margin - a.margin) / (b.p - a.p)
-            let dl = (log(Double(max(b.bytes, 1))) - log(Double(max(a.bytes, 1)))) / (b.p - a.p)
-            return (dm > 1e-12 ? dm : nil, dl > 1e-12 ? dl : nil)
+            let sizeRate = known?.logSizeSlope
+            let window = sizeRate.map { 0.4 / $0 } ?? .infinity
+            let near = points.filter { abs($0.p - centre) <= window && abs($0.margin) < QualityFloor.identicalMargin }
+                .sorted { abs($0.p - centre) < abs($1.p - centre) }.prefix(4)
+            func fit(_ y: ((p: Double, margin: Double, bytes: Int)) -> Double, prior: Double?, step: Double?) -> Double? {
+                let n = Double(near.count)
+                var sxx = 0.0, sxy = 0.0
+                if near.count >= 2 {
+                    let mx = near.reduce(0.0) { $0 + $1.p } / n, my = near.reduce(0.0) { $0 + y($1) } / n
+                    for q in near { sxx += (q.p - mx) * (q.p - mx); sxy += (q.p - mx) * (y(q) - my) }
+                }
+                var slope: Double
+                if let prior, let step {
+                    let weight = step * step / 2
+                    slope = (sxy + weight * prior) / (sxx + weight)
+                } else if sxx > 0 {
+                    slope = sxy / sxx
+                } else {
+                    return prior
+                }
+                if slope <= 1e-12 { slope = prior ?? slope }
+                return slope > 1e-12 ? slope : nil
+            }
+            let marginSlope = fit({ $0.margin }, prior: known?.marginSlope, step: sizeRate.map { 0.1 / $0 })
+            let sizeSlope = fit({ log(Double(max($0.bytes, 1))) }, prior: sizeRate, step: sizeRate.map { 0.02 / $0 })
+            return (marginSlope, sizeSlope)
         }
         func finish(_ reason: String) -> Outcome<Payload> {
             var next: WarmStart?
@@ -212,13 +252,13 @@ public struct QualitySearch: Sendable {
                 if let f = failing, s.margin - f.margin > 1e-12 {
                     boundary = f.p + (s.p - f.p) * (0 - f.margin) / (s.margin - f.margin)
                     boundary = min(s.p, max(f.p, boundary))
-                } else if let slope = ms ?? warm?.marginSlope {
+                } else if let slope = ms ?? known?.marginSlope {
                     // Only passing points: the boundary lies the margin's worth of
                     // slope below (without this, one-evaluation frames would drift up
                     // by the safety margin each frame).
                     boundary = max(lo, s.p - s.margin / slope)
                 }
-                next = WarmStart(parameter: boundary, marginSlope: ms ?? warm?.marginSlope, logSizeSlope: ls ?? warm?.logSizeSlope)
+                next = WarmStart(parameter: boundary, marginSlope: ms ?? known?.marginSlope, logSizeSlope: ls ?? known?.logSizeSlope)
             }
             return Outcome(best: best, iterations: iterations, stopReason: reason, next: next)
         }
@@ -230,13 +270,15 @@ public struct QualitySearch: Sendable {
         // within the size tolerance of a measured failing neighbour (evidence), or when
         // the slope model predicts the remaining saving to the boundary is under the
         // tolerance (a prediction from measured slopes; the stop reason says which).
-        if let warm, var marginSlope = warm.marginSlope, var sizeSlope = warm.logSizeSlope {
+        if let known, var marginSlope = known.marginSlope, var sizeSlope = known.logSizeSlope {
             let safety = 0.5 * logTolerance / sizeSlope
-            var next = clamp(warm.parameter + safety)
-            var steps = 0
-            while budgetLeft, steps < 3 {
+            // A warm start aims just above the previous boundary; a prior is only a
+            // place to take the first measurement from.
+            var next = clamp(known.parameter + (warm != nil ? safety : 0))
+            var steps = 0, failuresInARow = 0
+            while budgetLeft, steps < 5 {
                 steps += 1
-                _ = try eval(next)
+                failuresInARow = try eval(next) ? 0 : failuresInARow + 1
                 let (ms, ls) = slopes()
                 if let ms { marginSlope = ms }
                 if let ls { sizeSlope = ls }
@@ -254,8 +296,11 @@ public struct QualitySearch: Sendable {
                     if next >= s.p { next = s.p - 0.5 * (s.p - (failing?.p ?? lo)) }
                 } else if let f = failing {
                     if f.p >= hi { break }
-                    next = min(hi, f.p - f.margin / margin + safety)
-                    if next <= f.p { next = min(hi, f.p + 2 * safety) }
+                    // Aim further above the predicted boundary after each failure in a
+                    // row (far below the boundary the margin changes less than linearly).
+                    let overshoot = safety * pow(2, Double(max(0, failuresInARow - 1)))
+                    next = min(hi, f.p - f.margin / margin + overshoot)
+                    if next <= f.p { next = min(hi, f.p + 2 * overshoot) }
                 }
                 next = clamp(next)
                 if cache[next] != nil { break }
