@@ -44,6 +44,32 @@ struct RealCodecRunTests {
         }
     }
 
+    @Test("auto decides per shot: both codecs on the first frame of each shot, one for the frames after it")
+    func autoPerShot() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let src = dir.file("src")
+        try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+        // Two shots of two frames: a mid-grey scene, then a much brighter one (a cut).
+        for i in 0..<4 {
+            let frame = try SyntheticFrame.make(width: 96, height: 72, bitDepth: 10, grain: 4, seed: UInt64(i + 11),
+                                                shift: i < 2 ? 0 : 0.3)
+            try RawFrameFile.encode(frame).write(to: src.appendingPathComponent(String(format: "shot_%04d.dpx", i + 1)))
+        }
+        let out = dir.file("out")
+        let result = try await CompressionRun(sources: [src], output: out, settings: CompressionSettings(profile: .c1, codec: .auto, jobs: 1),
+                                              services: .rawFilesRealCodecs, toolVersion: "test").run()
+        #expect(result.succeeded, "\(result.frames.compactMap(\.error))")
+        let catalog = try Catalog(url: out.appendingPathComponent(Catalog.fileName))
+        var codecsTried: [Int] = []
+        for i in 1...4 {
+            let frame = "(SELECT id FROM frames WHERE name = 'shot_000\(i).dpx')"
+            let j2k = try catalog.count("iterations", where: "codec = 'j2k' AND frameId = \(frame)")
+            let ht = try catalog.count("iterations", where: "codec = 'htj2k' AND frameId = \(frame)")
+            codecsTried.append((j2k > 0 ? 1 : 0) + (ht > 0 ? 1 : 0))
+        }
+        #expect(codecsTried == [2, 1, 2, 1])
+    }
+
     @Test("lossless is exact and the source is rebuilt from the seal", arguments: [CodecChoice.j2k, .htj2k, .auto])
     func lossless(choice: CodecChoice) async throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }

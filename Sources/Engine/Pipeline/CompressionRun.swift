@@ -201,7 +201,7 @@ public struct CompressionRun: Sendable {
             let codecs: [CodecID]
             if let id = choice.codecID {
                 codecs = [id]
-            } else if let chosen = await memory.autoChoice {
+            } else if let chosen = await memory.autoChoice(index: item.index) {
                 codecs = [chosen]
             } else {
                 codecs = [.htj2k, .j2k]
@@ -216,7 +216,7 @@ public struct CompressionRun: Sendable {
                 try processor.encodeAndWrite(item, loaded, features: finalFeatures, codecs: codecs, warmStarts: warmStarts,
                                           coldStarts: typicalStarts)
             }
-            if choice == .auto { _ = await memory.chooseAuto(written.codec) }
+            if choice == .auto { await memory.recordAuto(written.codec, index: item.index) }
             if let p = written.warm { await memory.recordParameter(p, codec: written.codec, index: item.index) }
             if let frameID {
                 for trace in written.traces {

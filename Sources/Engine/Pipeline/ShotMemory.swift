@@ -3,7 +3,7 @@ import Foundation
 
 /// What frames of a run tell the frames after them, when frames run in parallel:
 /// tone signatures (for the scene-change signal), the boundary each frame found
-/// and its slopes (warm start), and the codec `auto` settled on.
+/// and its slopes (warm start), and the codec `auto` settled on for each shot.
 ///
 /// With several frames in flight, frame k compares itself with the nearest earlier
 /// frame already analysed and starts from the nearest earlier frame already done,
@@ -12,7 +12,7 @@ actor ShotMemory {
     private var signatures: [Int: FrameSignature] = [:]
     private var parameters: [Int: [CodecID: QualitySearch.WarmStart]] = [:]
     private var cuts: Set<Int> = []
-    private(set) var autoChoice: CodecID?
+    private var autoChoices: [Int: CodecID] = [:]
 
     /// Records frame `index`'s signature and returns the distance to the nearest
     /// earlier signature (nil for the first frame).
@@ -43,9 +43,17 @@ actor ShotMemory {
         parameters[index, default: [:]][codec] = p
     }
 
-    /// Records the codec `auto` chose (the first decision holds for the run).
-    func chooseAuto(_ id: CodecID) -> CodecID {
-        if autoChoice == nil { autoChoice = id }
-        return autoChoice ?? id
+    /// The codec `auto` settled on for frame `index`'s shot: the choice of the nearest
+    /// earlier frame that made one, unless a scene cut lies between (then nil: the
+    /// first frame of each shot tries both codecs).
+    func autoChoice(index: Int) -> CodecID? {
+        guard let from = autoChoices.keys.filter({ $0 < index }).max() else { return nil }
+        if cuts.contains(where: { $0 > from && $0 <= index }) { return nil }
+        return autoChoices[from]
+    }
+
+    /// Records the codec `auto` chose for frame `index`.
+    func recordAuto(_ id: CodecID, index: Int) {
+        autoChoices[index] = id
     }
 }

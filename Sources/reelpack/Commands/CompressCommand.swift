@@ -15,9 +15,10 @@ struct CompressCommand: AsyncParsableCommand {
               C2        SSIM ≥ 0.90, PSNR ≥ 33 dB, tile SSIM ≥ 0.80 (aggressive)
             A frame where no lossy setting meets the floors is stored losslessly.
 
-            --codec auto encodes the first frames with both HTJ2K and JPEG 2000 and keeps,
-            for the rest of the run, HTJ2K when its file is at most 5 % larger (it encodes
-            and decodes about ten times faster), otherwise JPEG 2000.
+            --codec auto encodes the first frame of each shot (after every scene cut) with
+            both HTJ2K and JPEG 2000 and keeps, for the rest of the shot, HTJ2K when its
+            file is at most 5 % larger (it encodes and decodes about ten times faster),
+            otherwise JPEG 2000.
 
             OUT receives frames/, reelpack.sqlite (the catalog), manifest-sha256.txt and
             summary.json. Exit status: 0 every frame done within its floors, 1 some frames
