@@ -208,7 +208,7 @@ public struct QualitySearch: Sendable {
         /// Slopes near the boundary: a least-squares line through this frame's points
         /// nearest the bracket (at most four, within about ±40 % of size), pulled
         /// toward the slopes known before this frame as strongly as a pair of points a
-        /// 10 % size step apart would pull (2 % for the size slope, which is not noisy).
+        /// 5 % size step apart would pull (2 % for the size slope, which is not noisy).
         /// Points close together (a tight bracket) then barely move a known slope: the
         /// tile floor jumps by more than its trend between settings 2 % apart, and a
         /// secant through two such points can be off several-fold. Nil where not positive.
@@ -240,7 +240,7 @@ public struct QualitySearch: Sendable {
                 if slope <= 1e-12 { slope = prior ?? slope }
                 return slope > 1e-12 ? slope : nil
             }
-            let marginSlope = fit({ $0.margin }, prior: known?.marginSlope, step: sizeRate.map { 0.1 / $0 })
+            let marginSlope = fit({ $0.margin }, prior: known?.marginSlope, step: sizeRate.map { 0.05 / $0 })
             let sizeSlope = fit({ log(Double(max($0.bytes, 1))) }, prior: sizeRate, step: sizeRate.map { 0.02 / $0 })
             return (marginSlope, sizeSlope)
         }
