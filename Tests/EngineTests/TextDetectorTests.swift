@@ -114,4 +114,22 @@ struct TextDetectorTests {
         // And the new keys round-trip.
         #expect(try JSONDecoder().decode(FrameFeatures.self, from: JSONEncoder().encode(f)) == f)
     }
+
+    @Test("the catalog records each frame's content type with the text found")
+    func catalogContentType() throws {
+        let dir = try TemporaryDirectory("text-catalog"); defer { dir.remove() }
+        let catalog = try Catalog(url: dir.url.appendingPathComponent("reelpack.sqlite"))
+        let run = try catalog.beginRun(settings: "{}", note: nil, toolVersion: "test")
+        let synth = try Self.reel()
+        for (index, name) in [(2, "card.dpx"), (9, "subtitled.dpx"), (17, "plain.dpx")] {
+            let frame = synth.frame(index)
+            let id = try catalog.registerFrame(.init(name: name, sequenceNumber: index, sourcePath: name), runID: run)
+            let info = FrameSourceInfo(sourceBytes: 1, sourceSHA256: "", format: "dpx", width: frame.width,
+                                       height: frame.height, channels: 3, bitDepth: 10, metadata: FrameMetadata())
+            try catalog.recordSource(frameID: id, report: info, features: FrameAnalyzer.analyze(frame).features)
+        }
+        #expect(try catalog.count("frames", where: "name = 'card.dpx' AND contentType = 'colour+title'") == 1)
+        #expect(try catalog.count("frames", where: "name = 'subtitled.dpx' AND contentType = 'colour+subtitles'") == 1)
+        #expect(try catalog.count("frames", where: "name = 'plain.dpx' AND contentType = 'colour'") == 1)
+    }
 }
