@@ -132,4 +132,19 @@ struct TextDetectorTests {
         #expect(try catalog.count("frames", where: "name = 'subtitled.dpx' AND contentType = 'colour+subtitles'") == 1)
         #expect(try catalog.count("frames", where: "name = 'plain.dpx' AND contentType = 'colour'") == 1)
     }
+
+    @Test("black leader with grain, dust specks and a scratch is not a title card")
+    func dustOnBlack() throws {
+        var pixels = try PixelBuffer(width: 640, height: 360, channels: 3, bitDepth: 10)
+        var rng = SeededRandom(seed: 11)
+        let n = pixels.planeSize
+        for i in 0..<pixels.samples.count { pixels.samples[i] = UInt16(60 + Int(rng.next() % 7)) }
+        for _ in 0..<40 {   // specks of 1–4 pixels
+            let x = Int(rng.next() % 630), y = Int(rng.next() % 350), size = 1 + Int(rng.next() % 4)
+            for dy in 0..<size { for dx in 0..<size { for c in 0..<3 { pixels.samples[c * n + (y + dy) * 640 + x + dx] = 900 } } }
+        }
+        for y in 0..<360 { for c in 0..<3 { pixels.samples[c * n + y * 640 + 417] = 800 } }   // a scratch down the frame
+        let f = FrameAnalyzer.analyze(pixels).features
+        #expect(f.textKind == nil, "score \(f.textScore ?? -1)")
+    }
 }
