@@ -10,8 +10,8 @@ import ImageCore
 ///
 /// A **title card** is a flat background filling the frame with a small share of
 /// high-contrast strokes grouped in lines of text:
-/// - at least 80 % of the samples within `flatTolerance` of the median (the background;
-///   the tolerance grows with the grain: 0.04 of full scale or 4 σ, whichever is larger);
+/// - at least 80 % of the samples near the median (the background): within 0.04 of full
+///   scale or 4 σ of the grain, whichever is larger;
 /// - 0.2 % … 25 % of the samples at least `contrast` (0.25 of full scale) from the median;
 /// - few samples in between (at most the stroke share, or 2 %): strokes on a card have
 ///   sharp edges, where objects in a picture have shading;
@@ -27,12 +27,20 @@ import ImageCore
 ///   group into lines, and a line 1.2 % … 12 % of the frame height tall lying in the
 ///   lowest 40 % of the frame is a subtitle candidate;
 /// - its density (mean stroke runs per row) must be at least `4 + 3 U`, where U is the
-///   mean per row in the top 60 % of the frame: text stands out from the picture.
+///   mean per row in the top 60 % of the frame: text stands out from the picture;
+/// - the strokes change from row to row (samples entering or leaving a stroke between
+///   neighbouring rows, at least 0.15 per run edge): letters, not a fence or a blind
+///   whose runs are the same in every row.
 ///
 /// Scores: each case's score is the smallest ratio of a measurement to its limit (≥ 1
 /// on the passing side of every limit), so a score of 1 or more means detected and the
 /// score says how clearly; `Result.score` is the larger of the two. A title card wins
-/// when both pass.
+/// when both pass. The title score cannot exceed 1.25 (all samples flat, 80 % needed);
+/// the subtitle score grows with the line's density and row-to-row variation.
+///
+/// Limits: burned-in text is assumed light (white, yellow) for subtitles; text near the
+/// top of a picture, dark subtitles, and titles over a picture or a strongly vignetted background
+/// are not found.
 public enum TextDetector {
     /// Distance from the background (title cards) or darker neighbour (subtitles) that
     /// makes a stroke, as a fraction of full scale.
