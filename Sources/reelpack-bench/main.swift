@@ -10,6 +10,7 @@ let benchmarks: [String: () throws -> Void] = [
     "codecs": CodecBench.run,
     "engine": EngineBench.run,
     "jxl": JPEGXLBenchmark.run,
+    "analysis": AnalysisBenchmark.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())

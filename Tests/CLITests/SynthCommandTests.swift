@@ -115,3 +115,29 @@ private func synth(_ arguments: [String], _ body: (TemporaryDirectory, Int32, St
         }
     }
 }
+
+@Suite struct TitlesReelCLITests {
+    @Test("synth --kind titles: analyze reads title cards, subtitles and plain shots in turn (human and --json)")
+    func analyzeReadsTheTitlesReel() throws {
+        try synth(["--frames", "24", "--size", "480x270", "--kind", "titles", "--seed", "4"]) { dir, status, _, stderr in
+            #expect(status == 0, "\(stderr)")
+            let run = try ReelpackBinary.run(["analyze", dir.url.path, "--json"])
+            #expect(run.status == 0, "\(String(decoding: run.stderr, as: UTF8.self))")
+            let json = try JSONSerialization.jsonObject(with: run.stdout) as? [String: Any]
+            let frames = try #require(json?["frames"] as? [[String: Any]])
+            #expect(frames.count == 24)
+            let types = frames.map { $0["contentType"] as? String ?? "missing" }
+            let expected = Array(repeating: "colour+title", count: 8) + Array(repeating: "colour+subtitles", count: 8)
+                + Array(repeating: "colour", count: 8)
+            #expect(types == expected)
+            #expect(frames[0]["textKind"] as? String == "title")
+            #expect(frames[8]["textKind"] as? String == "subtitles")
+            #expect(frames[16]["textKind"] == nil && frames[16]["textScore"] is Double)
+            #expect(frames.allSatisfy { $0["monochrome"] as? Bool == false })
+
+            let human = try ReelpackBinary.run(["analyze", dir.url.appendingPathComponent("reel_0086400.dpx").path])
+            let text = String(decoding: human.stdout, as: UTF8.self)
+            #expect(human.status == 0 && text.contains("content colour+title (text score"), "\(text)")
+        }
+    }
+}

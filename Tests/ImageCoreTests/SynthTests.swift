@@ -76,6 +76,7 @@ private func largestStep(_ frame: PixelBuffer) -> Int {
         "bw": 10_550_987_845_352_382_459,
         "gradient": 5_693_579_041_265_393_961,
         "action": 5_509_378_836_314_852_802,
+        "titles": 3_406_881_292_509_866_675,
     ]
 
     @Test(arguments: FilmSynthesizer.Kind.allCases, [8, 10, 12, 16])
@@ -226,5 +227,60 @@ private func largestStep(_ frame: PixelBuffer) -> Int {
         let mean = (0..<3).map { RegionStats(frame, red, channel: $0).mean }
         #expect(mean[0] > 3 * mean[1] && mean[0] > 3 * mean[2], "red patch \(mean)")
         #expect(try FilmSynthesizer(kind: .gradient).colorChart.isEmpty)
+    }
+}
+
+@Suite struct TitlesKindTests {
+    @Test func theFontDrawsCapitalsDigitsAndPunctuationAtScale() {
+        let a = BitmapFont.render(["A"], scale: 3)
+        #expect(a.width == 15 && a.height == 21)
+        #expect(!a[0, 0] && a[3, 0] && a[0, 3])                       // ".###." then "#...#"
+        #expect(BitmapFont.render(["a"], scale: 1) == BitmapFont.render(["A"], scale: 1))
+        #expect(BitmapFont.render(["~"], scale: 1) == BitmapFont.render(["?"], scale: 1))   // missing: "?"
+        let two = BitmapFont.render(["AB", "C"], scale: 2)
+        #expect(two.width == (2 * 6 - 1) * 2 && two.height == (10 + 7) * 2)
+        for character in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,!?'-:\"&" {
+            #expect(BitmapFont.render([String(character)], scale: 1).bits.contains(true), "\(character)")
+        }
+        #expect(Set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".map { BitmapFont.render([String($0)], scale: 1) }).count == 36)
+    }
+
+    @Test func shotsCycleThroughTitleCardSubtitlesAndPlainPicture() throws {
+        let synth = try FilmSynthesizer(width: 480, height: 270, bitDepth: 10, kind: .titles, seed: 2)
+        #expect(synth.shotLength == 8)
+        #expect((0..<8).allSatisfy { synth.text(ofFrame: $0)?.kind == .title })
+        #expect((8..<16).allSatisfy { synth.text(ofFrame: $0)?.kind == .subtitles })
+        #expect((16..<24).allSatisfy { synth.text(ofFrame: $0) == nil })
+        #expect(synth.text(ofFrame: 24)?.kind == .title)
+        #expect(synth.greyCard == nil && synth.colorChart.isEmpty)
+        #expect(try FilmSynthesizer(kind: .grain).text(ofFrame: 0) == nil)
+    }
+
+    /// The text is burned in: only the pixels it covers change, strokes bright, the outline dark.
+    @Test(arguments: [3, 9, 33])
+    func textChangesOnlyThePixelsItCovers(index: Int) throws {
+        let synth = try FilmSynthesizer(width: 480, height: 270, bitDepth: 10, kind: .titles, seed: 2)
+        let with = synth.frame(index), without = synth.frame(index, withText: false)
+        let text = try #require(synth.text(ofFrame: index))
+        let layer = text.text.layer(width: 480, height: 270)
+        var strokes = 0, outline = 0
+        for i in 0..<with.planeSize {
+            let luma = (0..<3).map { Int(with.samples[$0 * with.planeSize + i]) }.reduce(0, +) / 3
+            switch BurnedInText.Coverage(rawValue: layer[i]) {
+            case .stroke:
+                strokes += 1
+                #expect(luma > 600, "stroke at \(i): \(luma)")
+            case .outline:
+                outline += 1
+                #expect(luma < 120, "outline at \(i): \(luma)")
+            default:
+                #expect((0..<3).allSatisfy { with.samples[$0 * with.planeSize + i] == without.samples[$0 * with.planeSize + i] })
+            }
+        }
+        #expect(strokes > 200)
+        #expect(text.kind == .title ? outline == 0 : outline > strokes / 2)
+        if text.kind == .subtitles {
+            #expect(text.text.y > 270 * 7 / 10 && text.text.y + 7 * text.text.scale <= 270 * 92 / 100)
+        }
     }
 }

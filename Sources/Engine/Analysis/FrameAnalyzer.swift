@@ -13,6 +13,8 @@ import ImageCore
 /// at its deviation, film grain correlated over a pixel or two reads lower (a fifth
 /// to a third of its full deviation in synthetic reels); grain retention compares
 /// like with like, the same estimator on the source and the decoded frame.
+///
+/// Text (title cards, subtitles) is looked for by `TextDetector` on a subsampled luma grid.
 public enum FrameAnalyzer {
     /// Histogram distance above which a frame starts a new shot (warm start is reset).
     public static let sceneChangeThreshold = 0.25
@@ -88,6 +90,8 @@ public enum FrameAnalyzer {
         let noise = noisePerChannel.isEmpty ? 0 : noisePerChannel.reduce(0, +) / Double(noisePerChannel.count)
         let (edges, texture, smooth) = gradientFeatures(pixels, colour: colour)
 
+        let text = TextDetector.detect(pixels, noiseSigma: noise)
+
         let sig = FrameSignature(histograms: signature)
         let change = previous.map { sig.distance(to: $0) }
         let total = Double(count)
@@ -103,7 +107,8 @@ public enum FrameAnalyzer {
             saturation: saturation, monochrome: monochrome,
             noiseSigma: noise, noiseSigmaPerChannel: noisePerChannel,
             edgeDensity: edges, texture: texture, smoothShare: smooth,
-            sceneChange: change, isSceneCut: (change ?? 0) > sceneChangeThreshold)
+            sceneChange: change, isSceneCut: (change ?? 0) > sceneChangeThreshold,
+            textKind: text.kind?.rawValue, textScore: text.score, textBand: text.band)
         return Result(features: features, signature: sig)
     }
 

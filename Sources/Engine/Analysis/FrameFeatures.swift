@@ -52,6 +52,24 @@ public struct FrameFeatures: Sendable, Codable, Equatable {
     public var sceneChange: Double?
     /// True when `sceneChange` exceeds `FrameAnalyzer.sceneChangeThreshold`.
     public var isSceneCut: Bool
+    /// Text found by `TextDetector`: "title" (a title card: text on a flat background
+    /// filling the frame) or "subtitles" (burned-in text near the bottom of a picture);
+    /// nil when none was found, and in features recorded before text was looked for.
+    public var textKind: String? = nil
+    /// The detector's score, `TextDetector.Result.score`: 1 or more when text was found,
+    /// higher is clearer; nil in features recorded before text was looked for.
+    public var textScore: Double? = nil
+    /// Rows holding the text found, as fractions of the frame height; nil without text.
+    public var textBand: TextBand? = nil
+
+    /// What the frame shows, for the catalog's `contentType`: "bw" (monochrome) or
+    /// "colour", followed by "+title" or "+subtitles" when text was found
+    /// (e.g. "colour", "bw+title", "colour+subtitles").
+    public var contentType: String {
+        let base = monochrome ? "bw" : "colour"
+        guard let textKind else { return base }
+        return "\(base)+\(textKind)"
+    }
 }
 
 /// A compact description of a frame's tones (64-bin histogram per colour channel),

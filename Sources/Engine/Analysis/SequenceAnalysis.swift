@@ -7,18 +7,20 @@ import ImageCore
 public enum SequenceAnalysis {
     /// One frame's features, or why it could not be read. Encodes as one flat JSON
     /// object: `source`, the features' keys (`bitDepth`, `bitsUsed`, `monochrome`,
-    /// `noiseSigma`, …) and `error` when it failed.
+    /// `noiseSigma`, …, `textKind`, `textScore`, `textBand`), `contentType`
+    /// (`FrameFeatures.contentType`) and `error` when it failed.
     public struct FrameEntry: Sendable, Encodable {
         public var source: String
         public var features: FrameFeatures?
         public var error: String?
 
-        private enum Keys: String, CodingKey { case source, error }
+        private enum Keys: String, CodingKey { case source, contentType, error }
 
         public func encode(to encoder: any Encoder) throws {
             if let features { try features.encode(to: encoder) }
             var c = encoder.container(keyedBy: Keys.self)
             try c.encode(source, forKey: .source)
+            if let features { try c.encode(features.contentType, forKey: .contentType) }
             if let error { try c.encode(error, forKey: .error) }
         }
     }

@@ -60,7 +60,7 @@ public final class Catalog: Sendable {
                 t.column("bitDepth", .integer)
                 t.column("creationDate", .text)
                 t.column("inputDevice", .text)
-                t.column("contentType", .text)              // "bw" or "colour"
+                t.column("contentType", .text)              // FrameFeatures.contentType: "bw" or "colour", "+title"/"+subtitles"
                 t.column("metadata", .text)                 // JSON of FrameMetadata
                 t.column("status", .text).notNull()         // pending, done, failed
                 t.column("runId", .integer).references("runs")
@@ -188,7 +188,7 @@ public final class Catalog: Sendable {
                   bitDepth = ?, creationDate = ?, inputDevice = ?, contentType = ?, metadata = ? WHERE id = ?
                 """, arguments: [report.sourceBytes, report.sourceSHA256, report.format, report.width, report.height,
                                  report.channels, report.bitDepth, report.metadata.creationDate,
-                                 report.metadata.inputDevice, features.monochrome ? "bw" : "colour", metadataJSON, frameID])
+                                 report.metadata.inputDevice, features.contentType, metadataJSON, frameID])
             try db.execute(sql: "INSERT OR REPLACE INTO features (frameId, noiseSigma, bitsUsed, monochrome, sceneChange, json) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [frameID, features.noiseSigma, features.bitsUsed, features.monochrome, features.sceneChange, featuresJSON])
         }

@@ -19,10 +19,14 @@
 ///   (where an encoder bands).
 /// - `action`: fast pans and motion, and a cut every `shotLength` frames to a scene of
 ///   very different exposure and colour (something for a scene-change detector).
+/// - `titles`: text in the built-in `BitmapFont` (something for a text detector), in
+///   shots of `shotLength` frames that cycle: a title card (white capitals on black,
+///   with grain), the `grain` scene with subtitles burned in near the bottom (white or
+///   yellow with a dark outline), the same scene without text. No chart or grey card.
 public struct FilmSynthesizer: Sendable {
     /// What the reel shows.
     public enum Kind: String, Sendable, Codable, CaseIterable {
-        case grain, bw, gradient, action
+        case grain, bw, gradient, action, titles
     }
 
     /// A rectangle of pixels.
@@ -89,7 +93,7 @@ public struct FilmSynthesizer: Sendable {
     }
 
     /// The grain a kind has unless told otherwise, in code values at `bitDepth`:
-    /// 10-bit figures of 6 (`grain`), 8 (`bw`), 0.8 (`gradient`) and 5 (`action`),
+    /// 10-bit figures of 6 (`grain`, `titles`), 8 (`bw`), 0.8 (`gradient`) and 5 (`action`),
     /// scaled by 2^(bitDepth − 10), like a real scan's grain measured at another depth.
     public static func defaultGrainSigma(for kind: Kind, bitDepth: Int) -> Double {
         let tenBit: Double = switch kind {
@@ -97,13 +101,20 @@ public struct FilmSynthesizer: Sendable {
         case .bw: 8
         case .gradient: 0.8
         case .action: 5
+        case .titles: 6
         }
         return tenBit * Double(1 << max(0, min(bitDepth, 16))) / 1024
     }
 
-    /// Frames per shot: `action` cuts to a new scene every `shotLength` frames;
+    /// Frames per shot: `action` cuts to a new scene every 6 frames, `titles` every 8;
     /// the other kinds are one continuous shot (0).
-    public var shotLength: Int { kind == .action ? 6 : 0 }
+    public var shotLength: Int {
+        switch kind {
+        case .action: 6
+        case .titles: 8
+        default: 0
+        }
+    }
 
     /// The shot frame `index` belongs to (always 0 for kinds without cuts).
     public func shot(ofFrame index: Int) -> Int {
@@ -112,17 +123,17 @@ public struct FilmSynthesizer: Sendable {
     }
 
     /// The grey card: a screen-fixed rectangle at `greyCardSignal` in every channel
-    /// before grain, so its spread is the grain alone. Nil for `gradient` (no card).
+    /// before grain, so its spread is the grain alone. Nil for `gradient` and `titles` (no card).
     public var greyCard: Region? {
-        guard kind != .gradient else { return nil }
+        guard kind != .gradient, kind != .titles else { return nil }
         return Region(x: width * 30 / 100, y: height * 74 / 100, width: max(width / 10, 2), height: max(height / 6, 2))
     }
 
     /// The colour chart's twelve patches, screen-fixed and flat before grain, row by row:
     /// red, green, blue, cyan, magenta, yellow; orange, purple, light skin, dark skin,
-    /// white, black. Empty for `gradient` (no chart).
+    /// white, black. Empty for `gradient` and `titles` (no chart).
     public var colorChart: [Region] {
-        guard kind != .gradient else { return [] }
+        guard kind != .gradient, kind != .titles else { return [] }
         let patchWidth = max(width / 26, 1), patchHeight = max(height / 14, 1)
         let chartX = width * 3 / 100, chartY = height * 76 / 100
         return (0..<12).map { i in
@@ -142,11 +153,15 @@ public struct FilmSynthesizer: Sendable {
 
     /// Frame `index` of the reel (0 is the first; any index gives a frame).
     /// Three channels (R, G, B) at `bitDepth`; `bw` frames have R = G = B.
-    public func frame(_ index: Int) -> PixelBuffer {
+    public func frame(_ index: Int) -> PixelBuffer { frame(index, withText: true) }
+
+    /// Frame `index`, with its burned-in text (`titles`) or without it: the same
+    /// picture and grain, where a title card without text is black with grain.
+    public func frame(_ index: Int, withText: Bool) -> PixelBuffer {
         let scene = SceneState(synthesizer: self, frameIndex: index)
         var samples = [UInt16](repeating: 0, count: width * height * 3)
         samples.withUnsafeMutableBufferPointer { out in
-            FrameRenderer(synthesizer: self, scene: scene, frameIndex: index).render(into: out)
+            FrameRenderer(synthesizer: self, scene: scene, frameIndex: index, drawsText: withText).render(into: out)
         }
         do {
             return try PixelBuffer(width: width, height: height, channels: 3, bitDepth: bitDepth, samples: samples)
@@ -175,4 +190,44 @@ public enum FilmSynthesizerError: Error, Equatable, Sendable, CustomStringConver
             "grain \(s) is out of range (0 … \(limit) code values)"
         }
     }
+}
+
+extension FilmSynthesizer {
+    /// What text a frame carries.
+    public enum TextKind: String, Sendable, Codable {
+        /// A title card: text on a black background filling the frame.
+        case title
+        /// Subtitles burned into the picture near the bottom.
+        case subtitles
+    }
+
+    /// The text of frame `index` and where it is, nil when the frame has none (every
+    /// kind but `titles`, and the plain shots of `titles`).
+    public func text(ofFrame index: Int) -> (kind: TextKind, text: BurnedInText)? {
+        guard kind == .titles else { return nil }
+        let s = shot(ofFrame: index)
+        let pick = Int(LatticeHash.seed(seed, UInt64(bitPattern: Int64(s)), 0x7E47) >> 33)
+        switch ((s % 3) + 3) % 3 {
+        case 0:
+            let lines = Self.titleTexts[pick % Self.titleTexts.count]
+            return (.title, BurnedInText.titleCard(lines, width: width, height: height))
+        case 1:
+            let lines = Self.subtitleTexts[pick % Self.subtitleTexts.count]
+            return (.subtitles, BurnedInText.subtitles(lines, width: width, height: height))
+        default:
+            return nil
+        }
+    }
+
+    /// True when the subtitles of frame `index` are yellow rather than white.
+    func yellowSubtitles(ofFrame index: Int) -> Bool { ((shot(ofFrame: index) / 3) % 2 + 2) % 2 == 1 }
+
+    static let titleTexts: [[String]] = [
+        ["THE LONG SUMMER"], ["PART ONE"], ["A FILM BY", "ANNA KERN"], ["THE END"],
+        ["CHAPTER 3:", "THE HARBOUR"], ["NORTH SEA, 1958"],
+    ]
+    static let subtitleTexts: [[String]] = [
+        ["WHERE ARE YOU GOING?"], ["I TOLD YOU, NOT TODAY."], ["THE BOAT LEAVES AT SIX.", "DON'T BE LATE."],
+        ["HE NEVER CAME BACK."], ["LOOK AT THE SKY!"], ["WE HAVE 20 MINUTES - RUN!"],
+    ]
 }

@@ -9,13 +9,23 @@ struct FrameRenderer {
     let frameIndex: Int
     /// The chart's patches (`FilmSynthesizer.colorChart`), computed once per frame.
     private let chart: [FilmSynthesizer.Region]
+    /// The frame's text (`FilmSynthesizer.text(ofFrame:)`), nil when it has none.
+    private let text: (kind: FilmSynthesizer.TextKind, text: BurnedInText)?
+    /// True when the text is drawn (false: the same frame without it).
+    private let drawsText: Bool
 
-    init(synthesizer: FilmSynthesizer, scene: SceneState, frameIndex: Int) {
+    init(synthesizer: FilmSynthesizer, scene: SceneState, frameIndex: Int, drawsText: Bool = true) {
         self.synthesizer = synthesizer
         self.scene = scene
         self.frameIndex = frameIndex
+        self.drawsText = drawsText
         chart = synthesizer.colorChart
+        text = synthesizer.text(ofFrame: frameIndex)
     }
+
+    private static let strokeWhite = SceneColor(0.97, 0.97, 0.96)
+    private static let strokeYellow = SceneColor(0.96, 0.88, 0.16)
+    private static let outlineDark = SceneColor(0.02, 0.02, 0.02)
 
     private static let chartColors: [SceneColor] = [
         SceneColor(0.80, 0.08, 0.07), SceneColor(0.10, 0.62, 0.15), SceneColor(0.07, 0.12, 0.72),
@@ -44,6 +54,9 @@ struct FrameRenderer {
         let texture = row(8), lattice = row(9)
 
         if s.kind != .gradient { fillHorizon(horizon) }
+        let titleCard = text?.kind == .title
+        let layer = drawsText ? text.map { $0.text.layer(width: w, height: h) } : nil
+        let stroke = s.yellowSubtitles(ofFrame: frameIndex) && text?.kind == .subtitles ? Self.strokeYellow : Self.strokeWhite
 
         let fieldCount = hasGrain ? (monochrome ? 1 : 4) : 0
         var fields = (0..<fieldCount).map { k in
@@ -56,13 +69,23 @@ struct FrameRenderer {
         let mix = Float(0.5), own = Float(0.866_025_4)   // channel grain: 1/4 shared variance
 
         for y in 0..<h {
-            drawBackground(y: y, r: r, g: g, b: b, horizon: horizon, texture: texture, lattice: lattice)
-            drawDiscs(y: y, r: r, g: g, b: b)
-            applyExposure(r: r, g: g, b: b)
-            drawChart(y: y, r: r, g: g, b: b)
+            let rowStart = y * w
+            if titleCard {
+                for x in 0..<w { r[x] = 0; g[x] = 0; b[x] = 0 }
+            } else {
+                drawBackground(y: y, r: r, g: g, b: b, horizon: horizon, texture: texture, lattice: lattice)
+                drawDiscs(y: y, r: r, g: g, b: b)
+                applyExposure(r: r, g: g, b: b)
+                drawChart(y: y, r: r, g: g, b: b)
+            }
+            if let layer {
+                for x in 0..<w where layer[rowStart + x] != BurnedInText.Coverage.picture.rawValue {
+                    let c = layer[rowStart + x] == BurnedInText.Coverage.stroke.rawValue ? stroke : Self.outlineDark
+                    r[x] = c.r; g[x] = c.g; b[x] = c.b
+                }
+            }
             for k in 0..<fieldCount { fields[k].nextRow(into: noise[k]) }
 
-            let rowStart = y * w
             if monochrome {
                 for x in 0..<w { r[x] = 0.2126 * r[x] + 0.7152 * g[x] + 0.0722 * b[x] }
                 let n = noise[0]

@@ -6,11 +6,15 @@ import Foundation
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Print each frame's features: bits used, code range, tones, monochrome, grain, edges, scene changes.",
+        abstract: "Print each frame's features: bits used, code range, tones, monochrome, grain, edges, scene changes, text.",
         discussion: """
             Noise sigma is the estimated grain/noise standard deviation in code values of the
             source's depth (Immerkær's estimator over the quietest tenth of the picture).
             Scene change is the histogram distance to the previous frame (0 same, 1 disjoint).
+            Content is "bw" or "colour", with "+title" (a title card: text on a flat
+            background) or "+subtitles" (bright text near the bottom of a picture) when a
+            simple detector finds text; its score is 1 or more then (higher is clearer)
+            and the text's rows are given as percentages of the frame height.
             Exit status 1 when a frame cannot be read.
             """)
 
@@ -45,12 +49,20 @@ struct AnalyzeCommand: ParsableCommand {
                     \(f.monochrome ? "monochrome" : String(format: "colour, saturation %.3f", f.saturation)), \
                     noise σ \(String(format: "%.2f", f.noiseSigma)), edges \(String(format: "%.3f", f.edgeDensity)), \
                     smooth \(String(format: "%.2f", f.smoothShare))\
-                    \(f.sceneChange.map { String(format: ", scene change %.3f", $0) + (f.isSceneCut ? " (cut)" : "") } ?? "")
+                    \(f.sceneChange.map { String(format: ", scene change %.3f", $0) + (f.isSceneCut ? " (cut)" : "") } ?? ""), \
+                    content \(f.contentType)\(Self.textDetail(f))
                     """)
             }
         }
         let failed = frames.filter { $0.error != nil }
         for entry in failed { Output.error(entry.error ?? entry.source) }
         if !failed.isEmpty { throw ExitCode(1) }
+    }
+
+    /// " (text score 2.31, rows 85–90 %)" when text was found, " (text score 0.12)" otherwise.
+    static func textDetail(_ f: FrameFeatures) -> String {
+        guard let score = f.textScore else { return "" }
+        guard let band = f.textBand, f.textKind != nil else { return String(format: " (text score %.2f)", score) }
+        return String(format: " (text score %.2f, rows %.0f–%.0f %%)", score, band.top * 100, band.bottom * 100)
     }
 }

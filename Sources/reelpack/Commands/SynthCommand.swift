@@ -22,6 +22,9 @@ struct SynthCommand: ParsableCommand {
               bw        the same scene in black and white (R = G = B), heavier grain
               gradient  smooth skies and glows with very little grain (shows banding)
               action    fast pans and motion, a cut every 6 frames (scene changes)
+              titles    shots of 8 frames in turn: a title card (white text on black,
+                        grain), the grain scene with subtitles (white or yellow text with
+                        a dark outline near the bottom), the same scene without text
             """)
 
     @Option(name: [.short, .customLong("output")], help: "Folder to write the frames into (created if missing).")
@@ -36,7 +39,7 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Bits per sample: 10, 12 or 16 (8 also works).")
     var bits: Int = 10
 
-    @Option(help: "What the reel shows: grain, bw, gradient or action.")
+    @Option(help: "What the reel shows: grain, bw, gradient, action or titles.")
     var kind: String = "grain"
 
     @Option(help: "Frame number of the first frame (86400 = 01:00:00:00 at 24 fps).")
@@ -181,7 +184,8 @@ struct SynthCommand: ParsableCommand {
     static func parseKind(_ text: String) throws -> FilmSynthesizer.Kind {
         guard let kind = FilmSynthesizer.Kind(rawValue: text.lowercased()) else {
             throw ValidationError("--kind \(text): choose grain (colour film with grain), bw (black-and-white "
-                + "film, R = G = B), gradient (smooth skies, shows banding) or action (fast motion, scene cuts)")
+                + "film, R = G = B), gradient (smooth skies, shows banding), action (fast motion, scene cuts) "
+                + "or titles (title cards and subtitles)")
         }
         return kind
     }
