@@ -96,6 +96,7 @@ struct FrameProcessor: Sendable {
         }
         guard var chosen = results.first else { throw EngineError(.usage, "no codec to try") }
         if results.count > 1 { chosen = Self.autoPick(results) }
+        let traces = results.map { (codec: $0.codec.id, iterations: $0.iterations) }
 
         // The seal, with metrics measured on the decoded payload (the seal does not
         // change decoded samples; the written file is re-read below to prove it).
@@ -119,16 +120,15 @@ struct FrameProcessor: Sendable {
         let (outputSHA256, outputBytes): (String, Int)
         do {
             let file = try chosen.codec.wrap(payload: chosen.payload, seal: try seal.encoded())
+            // The payload is in `file` now: no other copy is kept.
+            results = []
+            chosen.payload = Data()
             try AtomicFile.write(file, to: url)
             (outputSHA256, outputBytes) = (Digest.sha256(file), file.count)
         }
 
         // Re-read what was written: it must decode to the samples measured. A file
         // that fails the check is removed, so no unverified output stays in OUT.
-        // The payloads are in the file now: drop them before the re-read.
-        let traces = results.map { (codec: $0.codec.id, iterations: $0.iterations) }
-        results = []
-        chosen.payload = Data()
         let lossless = chosen.parameter == nil
         do {
             try verify(url: url, codec: chosen.codec, mono: mono, source: source, decodedSHA: decodedSHA,
@@ -168,24 +168,28 @@ struct FrameProcessor: Sendable {
     /// expansion is hashed and compared plane by plane, not built).
     private func verify(url: URL, codec: any Codec, mono: Bool, source: PixelBuffer, decodedSHA: String,
                         outputSHA256: String, lossless: Bool, loaded: Loaded, item: WorkItem) throws {
-        let redecoded: DecodedFrame
         do {
-            let written = try Data(contentsOf: url)
-            guard Digest.sha256(written) == outputSHA256 else {
-                throw EngineError(.verificationFailed, file: url.path, "the written file does not read back as written")
+            // The re-read and its decoded frame live in this block only: the rebuild
+            // below does not hold them as well.
+            let redecoded: DecodedFrame
+            do {
+                let written = try Data(contentsOf: url)
+                guard Digest.sha256(written) == outputSHA256 else {
+                    throw EngineError(.verificationFailed, file: url.path, "the written file does not read back as written")
+                }
+                redecoded = try codec.decode(written)
             }
-            redecoded = try codec.decode(written)
-        }
-        let channels = mono ? source.channels : redecoded.pixels.channels
-        guard Self.restoredSHA256(redecoded.pixels, channels: channels) == decodedSHA else {
-            throw EngineError(.verificationFailed, file: url.path, "the written file does not decode to the samples measured")
-        }
-        guard let sealBytes = redecoded.seal, (try? Seal.decode(sealBytes))?.decodedSHA256 == decodedSHA else {
-            throw EngineError(.verificationFailed, file: url.path, "the written file does not carry its seal")
-        }
-        guard lossless else { return }
-        guard mono ? Self.expands(redecoded.pixels, to: source) : redecoded.pixels == source else {
-            throw EngineError(.verificationFailed, file: url.path, "lossless output does not decode to the source samples")
+            let channels = mono ? source.channels : redecoded.pixels.channels
+            guard Self.restoredSHA256(redecoded.pixels, channels: channels) == decodedSHA else {
+                throw EngineError(.verificationFailed, file: url.path, "the written file does not decode to the samples measured")
+            }
+            guard let sealBytes = redecoded.seal, (try? Seal.decode(sealBytes))?.decodedSHA256 == decodedSHA else {
+                throw EngineError(.verificationFailed, file: url.path, "the written file does not carry its seal")
+            }
+            guard lossless else { return }
+            guard mono ? Self.expands(redecoded.pixels, to: source) : redecoded.pixels == source else {
+                throw EngineError(.verificationFailed, file: url.path, "lossless output does not decode to the source samples")
+            }
         }
         // The decoded samples equal `source`, so the rebuild from `source` is the rebuild
         // from the output.
