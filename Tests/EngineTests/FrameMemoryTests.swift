@@ -1,6 +1,7 @@
 import Foundation
 import ImageCore
 import Testing
+import TestSupport
 @testable import Engine
 
 /// Counts the live instances of `Tracked` payloads and the most seen at once.
@@ -42,6 +43,31 @@ struct FrameMemoryTests {
         #expect(evaluations >= 3)
         #expect(counter.mostAtAnEvaluation <= 1)
         #expect(counter.live == 0)
+    }
+
+    /// The lossless rebuild check compares the rebuilt file with the source's digest
+    /// (the source bytes are not kept in memory): a rebuild that differs by one byte
+    /// still fails the frame, and its output is removed, for three-channel and
+    /// monochrome (stored as one channel) frames alike.
+    @Test("A lossless frame whose rebuild differs from the source fails and leaves no output", arguments: [false, true])
+    func differingRebuildIsCaught(monochrome: Bool) async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let src = try CompressionRunTests.makeSource(dir, count: 1, monochrome: monochrome)
+        let out = dir.file("out")
+        var services = EngineServices.testDoubles
+        services.rebuild = { pixels, record in
+            var bytes = try RawFrameFile.rebuild(pixels, record: record)
+            bytes[bytes.count - 1] ^= 1
+            return bytes
+        }
+        let settings = CompressionSettings(profile: .lossless, codec: .j2k, jobs: 1, note: "test")
+        let result = try await CompressionRun(sources: [src], output: out, settings: settings, services: services,
+                                              toolVersion: "test").run()
+        let report = try #require(result.frames.first)
+        #expect(report.status == .failed)
+        #expect(report.error?.contains("cannot be rebuilt byte for byte") == true)
+        let written = (try? FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("frames").path)) ?? []
+        #expect(written.filter { !$0.hasPrefix(".") }.isEmpty)
     }
 
     /// The digest of a monochrome frame as restored is computed without building the
