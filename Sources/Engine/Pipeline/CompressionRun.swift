@@ -194,7 +194,7 @@ public struct CompressionRun: Sendable {
             let px = loaded.frame.pixels
             if let frameID {
                 try catalog.recordSource(frameID: frameID, report: FrameSourceInfo(
-                    sourceBytes: loaded.data.count, sourceSHA256: loaded.sha256, format: loaded.frame.format.rawValue,
+                    sourceBytes: loaded.sourceBytes, sourceSHA256: loaded.sha256, format: loaded.frame.format.rawValue,
                     width: px.width, height: px.height, channels: px.channels, bitDepth: px.bitDepth,
                     metadata: loaded.frame.metadata), features: features)
             }

@@ -1,10 +1,16 @@
 import Codecs
+import Crypto
 import Foundation
 import Formats
 import ImageCore
 
 /// The blocking work on one frame (DESIGN.md §1): read and analyse, then search,
 /// seal, write atomically, re-read and verify. Runs off the cooperative pool.
+///
+/// Memory: besides the source samples, a frame in flight holds at most one decoded
+/// frame at a time (the candidate being measured, then the re-read), the encoded
+/// payloads of the current candidate and of the best one so far, and the codec's own
+/// working buffers; decoded candidates are reduced to their digest once measured.
 struct FrameProcessor: Sendable {
     var settings: CompressionSettings
     var services: EngineServices
@@ -15,7 +21,10 @@ struct FrameProcessor: Sendable {
 
     /// A source read and analysed.
     struct Loaded: Sendable {
-        var data: Data
+        /// The source file's size in bytes. The bytes themselves are not kept past
+        /// `load` (the lossless rebuild check compares against `sha256`), so they cost
+        /// no memory while the frame is encoded.
+        var sourceBytes: Int
         var frame: SourceFrame
         var sha256: String
         var analysis: FrameAnalyzer.Result
@@ -40,14 +49,17 @@ struct FrameProcessor: Sendable {
             throw EngineError(.io, file: item.source.path, "cannot read: \(error.localizedDescription)")
         }
         let frame = try services.read(data, item.source.path)
-        return Loaded(data: data, frame: frame, sha256: Digest.sha256(data), analysis: FrameAnalyzer.analyze(frame.pixels))
+        return Loaded(sourceBytes: data.count, frame: frame, sha256: Digest.sha256(data),
+                      analysis: FrameAnalyzer.analyze(frame.pixels))
     }
 
     /// One codec's best encoding of the frame.
     private struct Encoded {
         var codec: any Codec
         var payload: Data
-        var decoded: PixelBuffer          // as restored (monochrome expanded)
+        /// SHA-256 of the decoded samples as restored (monochrome expanded); the
+        /// decoded frame itself is not kept.
+        var decodedSHA256: String
         var measurement: QualityMeasurement
         var parameter: Double?
         var fellBack: Bool
@@ -75,10 +87,11 @@ struct FrameProcessor: Sendable {
         }
         guard var chosen = results.first else { throw EngineError(.usage, "no codec to try") }
         if results.count > 1 { chosen = Self.autoPick(results) }
+        let traces = results.map { (codec: $0.codec.id, iterations: $0.iterations) }
 
         // The seal, with metrics measured on the decoded payload (the seal does not
         // change decoded samples; the written file is re-read below to prove it).
-        let decodedSHA = Digest.sha256(samples: chosen.decoded)
+        let decodedSHA = chosen.decodedSHA256
         let stem = (item.name as NSString).deletingPathExtension
         let outputName = "frames/\(stem).\(chosen.codec.fileExtension)"
         let seal = Seal(
@@ -89,21 +102,28 @@ struct FrameProcessor: Sendable {
             mode: chosen.parameter == nil ? "lossless" : "lossy", parameter: chosen.parameter,
             fellBackToLossless: chosen.fellBack, searchStopReason: chosen.stopReason, searchTrace: chosen.iterations,
             achieved: chosen.measurement, sourceName: item.name, sourceFormat: loaded.frame.format.rawValue,
-            sourceBytes: loaded.data.count, sourceSHA256: loaded.sha256,
+            sourceBytes: loaded.sourceBytes, sourceSHA256: loaded.sha256,
             width: source.width, height: source.height, channels: source.channels, bitDepth: source.bitDepth,
             monochromeStored: mono, decodedSHA256: decodedSHA,
             rebuildRecord: loaded.frame.rebuildRecord.base64EncodedString(), rebuildIsExact: loaded.frame.rebuildIsExact,
             metadata: loaded.frame.metadata, features: features, grainRetention: chosen.measurement.grainRetention)
-        let file = try chosen.codec.wrap(payload: chosen.payload, seal: try seal.encoded())
         let url = framesFolder.appendingPathComponent("\(stem).\(chosen.codec.fileExtension)")
-        try AtomicFile.write(file, to: url)
+        let (outputSHA256, outputBytes): (String, Int)
+        do {
+            let file = try chosen.codec.wrap(payload: chosen.payload, seal: try seal.encoded())
+            // The payload is in `file` now: no other copy is kept.
+            results = []
+            chosen.payload = Data()
+            try AtomicFile.write(file, to: url)
+            (outputSHA256, outputBytes) = (Digest.sha256(file), file.count)
+        }
 
         // Re-read what was written: it must decode to the samples measured. A file
         // that fails the check is removed, so no unverified output stays in OUT.
-        let written: Data
+        let lossless = chosen.parameter == nil
         do {
-            written = try verify(url: url, codec: chosen.codec, mono: mono, source: source, decodedSHA: decodedSHA,
-                                 lossless: chosen.parameter == nil, loaded: loaded, item: item)
+            try verify(url: url, codec: chosen.codec, mono: mono, source: source, decodedSHA: decodedSHA,
+                       outputSHA256: outputSHA256, lossless: lossless, loaded: loaded, item: item)
         } catch {
             try? FileManager.default.removeItem(at: url)
             throw error
@@ -111,53 +131,65 @@ struct FrameProcessor: Sendable {
 
         var report = FrameReport(source: item.source.path, status: .done)
         report.output = outputName
-        report.sourceBytes = loaded.data.count
-        report.outputBytes = written.count
+        report.sourceBytes = loaded.sourceBytes
+        report.outputBytes = outputBytes
         report.ssim = chosen.measurement.ssim
         report.tileFloor = chosen.measurement.tileFloor
         report.psnr = chosen.measurement.psnr
         report.identical = chosen.measurement.identical
         report.maxError = chosen.measurement.maxError
         report.grainRetention = chosen.measurement.grainRetention
-        report.iterations = results.reduce(0) { $0 + $1.iterations.count }
+        report.iterations = traces.reduce(0) { $0 + $1.iterations.count }
         report.codec = chosen.codec.id.rawValue
         report.mode = chosen.parameter == nil ? "lossless" : "lossy"
         report.parameter = chosen.parameter
         report.fellBackToLossless = chosen.fellBack
         report.monochromeStored = mono
-        report.outputSHA256 = Digest.sha256(written)
+        report.outputSHA256 = outputSHA256
         report.decodedSHA256 = decodedSHA
         report.seconds = Date().timeIntervalSince(start)
         return Written(report: report, codec: chosen.codec.id, parameter: chosen.parameter, warm: chosen.next,
-                       traces: results.map { ($0.codec.id, $0.iterations) })
+                       traces: traces)
     }
 
-    /// Re-reads the written file and checks it: same decoded samples, seal present, and
-    /// for lossless the source samples and the source file rebuilt byte for byte.
-    /// Returns the file's bytes.
+    /// Re-reads the written file and checks it: the same bytes as written, the same
+    /// decoded samples, the seal present, and for lossless the source samples and the
+    /// source file rebuilt byte for byte (its SHA-256 equal to the source's, hashed
+    /// from the bytes that were read). Holds one decoded frame (the monochrome
+    /// expansion is hashed and compared plane by plane, not built).
     private func verify(url: URL, codec: any Codec, mono: Bool, source: PixelBuffer, decodedSHA: String,
-                        lossless: Bool, loaded: Loaded, item: WorkItem) throws -> Data {
-        let written = try Data(contentsOf: url)
-        let redecoded = try codec.decode(written)
-        let restored = mono ? try Self.expand(redecoded.pixels, to: source.channels) : redecoded.pixels
-        guard Digest.sha256(samples: restored) == decodedSHA else {
-            throw EngineError(.verificationFailed, file: url.path, "the written file does not decode to the samples measured")
-        }
-        guard let sealBytes = redecoded.seal, (try? Seal.decode(sealBytes))?.decodedSHA256 == decodedSHA else {
-            throw EngineError(.verificationFailed, file: url.path, "the written file does not carry its seal")
-        }
-        if lossless {
-            guard restored == source else {
+                        outputSHA256: String, lossless: Bool, loaded: Loaded, item: WorkItem) throws {
+        do {
+            // The re-read and its decoded frame live in this block only: the rebuild
+            // below does not hold them as well.
+            let redecoded: DecodedFrame
+            do {
+                let written = try Data(contentsOf: url)
+                guard Digest.sha256(written) == outputSHA256 else {
+                    throw EngineError(.verificationFailed, file: url.path, "the written file does not read back as written")
+                }
+                redecoded = try codec.decode(written)
+            }
+            let channels = mono ? source.channels : redecoded.pixels.channels
+            guard Self.restoredSHA256(redecoded.pixels, channels: channels) == decodedSHA else {
+                throw EngineError(.verificationFailed, file: url.path, "the written file does not decode to the samples measured")
+            }
+            guard let sealBytes = redecoded.seal, (try? Seal.decode(sealBytes))?.decodedSHA256 == decodedSHA else {
+                throw EngineError(.verificationFailed, file: url.path, "the written file does not carry its seal")
+            }
+            guard lossless else { return }
+            guard mono ? Self.expands(redecoded.pixels, to: source) : redecoded.pixels == source else {
                 throw EngineError(.verificationFailed, file: url.path, "lossless output does not decode to the source samples")
             }
-            if loaded.frame.rebuildIsExact {
-                guard try services.rebuild(restored, loaded.frame.rebuildRecord) == loaded.data else {
-                    throw EngineError(.verificationFailed, file: item.source.path,
-                                      "the source file cannot be rebuilt byte for byte from the output")
-                }
+        }
+        // The decoded samples equal `source`, so the rebuild from `source` is the rebuild
+        // from the output.
+        if loaded.frame.rebuildIsExact {
+            guard Digest.sha256(try services.rebuild(source, loaded.frame.rebuildRecord)) == loaded.sha256 else {
+                throw EngineError(.verificationFailed, file: item.source.path,
+                                  "the source file cannot be rebuilt byte for byte from the output")
             }
         }
-        return written
     }
 
     /// The best encoding of `pixels` with one codec: the search for a lossy profile
@@ -165,10 +197,6 @@ struct FrameProcessor: Sendable {
     private func encode(_ pixels: PixelBuffer, with codec: any Codec, source: PixelBuffer, mono: Bool,
                         sourceNoise: [Double], warmStart: QualitySearch.WarmStart?,
                         coldStart: QualitySearch.WarmStart?) throws -> Encoded {
-        func decodeRestored(_ payload: Data) throws -> (stored: PixelBuffer, restored: PixelBuffer) {
-            let stored = try codec.decode(payload).pixels
-            return (stored, mono ? try Self.expand(stored, to: source.channels) : stored)
-        }
         func measure(_ stored: PixelBuffer) throws -> QualityMeasurement {
             var m = try services.measure(pixels, stored, threads)
             if mono { m.ssimPerChannel = Array(repeating: m.ssim, count: source.channels) }
@@ -177,12 +205,13 @@ struct FrameProcessor: Sendable {
         }
         func lossless(fellBack: Bool, reason: String?, trace: [SearchIteration]) throws -> Encoded {
             let payload = try codec.encode(pixels, mode: .lossless)
-            let (stored, restored) = try decodeRestored(payload)
+            let stored = try codec.decode(payload).pixels
             let m: QualityMeasurement = stored == pixels ? .identical(channels: source.channels) : try measure(stored)
+            let digest = Self.restoredSHA256(stored, channels: mono ? source.channels : stored.channels)
             var iterations = trace
             iterations.append(SearchIteration(parameter: 0, bytes: payload.count, ssim: m.ssim, psnr: m.psnr, tileFloor: m.tileFloor,
                                               grainRetention: m.grainRetention, pass: m.identical, lossless: true))
-            return Encoded(codec: codec, payload: payload, decoded: restored, measurement: m, parameter: nil,
+            return Encoded(codec: codec, payload: payload, decodedSHA256: digest, measurement: m, parameter: nil,
                            fellBack: fellBack, stopReason: reason, iterations: iterations, next: nil)
         }
 
@@ -192,15 +221,19 @@ struct FrameProcessor: Sendable {
         let search = QualitySearch(floor: settings.floor, range: codec.qualityRange, sizeTolerance: settings.sizeTolerance,
                                    maxIterations: settings.maxIterations, defaultStart: coldStart?.parameter,
                                    logarithmic: codec.id == .j2k)
-        let outcome = try search.run(warm: warmStart, prior: coldStart) { p -> QualitySearch.Evaluation<(Data, PixelBuffer)> in
+        // Each candidate's decoded frame lives only inside its evaluation: what is kept
+        // is the payload and the digest of the samples as restored.
+        let outcome = try search.run(warm: warmStart, prior: coldStart) { p -> QualitySearch.Evaluation<(Data, String)> in
             let payload = try codec.encode(pixels, mode: .lossy(quality: p))
-            let (stored, restored) = try decodeRestored(payload)
-            return .init(bytes: payload.count, measurement: try measure(stored), payload: (payload, restored))
+            let stored = try codec.decode(payload).pixels
+            let m = try measure(stored)
+            return .init(bytes: payload.count, measurement: m,
+                         payload: (payload, Self.restoredSHA256(stored, channels: mono ? source.channels : stored.channels)))
         }
         guard let best = outcome.best else {
             return try lossless(fellBack: true, reason: outcome.stopReason, trace: outcome.iterations)
         }
-        return Encoded(codec: codec, payload: best.evaluation.payload.0, decoded: best.evaluation.payload.1,
+        return Encoded(codec: codec, payload: best.evaluation.payload.0, decodedSHA256: best.evaluation.payload.1,
                        measurement: best.evaluation.measurement, parameter: best.parameter, fellBack: false,
                        stopReason: outcome.stopReason, iterations: outcome.iterations, next: outcome.next)
     }
@@ -223,6 +256,41 @@ struct FrameProcessor: Sendable {
     static func firstPlane(_ p: PixelBuffer) throws -> PixelBuffer {
         try PixelBuffer(width: p.width, height: p.height, channels: 1, bitDepth: p.bitDepth,
                         samples: Array(p.samples[p.planeRange(0)]))
+    }
+
+    /// `Digest.sha256(samples:)` of `expand(stored, to: channels)`, without building
+    /// the expansion: a one-channel frame's plane is hashed `channels` times.
+    static func restoredSHA256(_ stored: PixelBuffer, channels: Int) -> String {
+        guard stored.channels == 1, channels > 1 else { return Digest.sha256(samples: stored) }
+        var hasher = SHA256()
+        stored.samples.withUnsafeBufferPointer { s in
+            let chunk = 1 << 16
+            var bytes = [UInt8](repeating: 0, count: chunk * 2)
+            for _ in 0..<channels {
+                var i = 0
+                while i < s.count {
+                    let end = min(s.count, i + chunk)
+                    for k in i..<end {
+                        let v = s[k].littleEndian
+                        bytes[2 * (k - i)] = UInt8(truncatingIfNeeded: v)
+                        bytes[2 * (k - i) + 1] = UInt8(truncatingIfNeeded: v >> 8)
+                    }
+                    bytes.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<(2 * (end - i))])) }
+                    i = end
+                }
+            }
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// True when `expand(stored, to: source.channels)` equals `source` (compared plane
+    /// by plane, without building the expansion).
+    static func expands(_ stored: PixelBuffer, to source: PixelBuffer) -> Bool {
+        guard stored.channels == 1, source.channels > 1 else { return stored == source }
+        guard stored.width == source.width, stored.height == source.height, stored.bitDepth == source.bitDepth else {
+            return false
+        }
+        return (0..<source.channels).allSatisfy { source.samples[source.planeRange($0)].elementsEqual(stored.samples) }
     }
 
     /// A one-channel frame copied into `channels` identical planes.

@@ -178,7 +178,9 @@ public struct QualitySearch: Sendable {
         let width = hi - lo
         let logTolerance = log(1 + sizeTolerance)
         var iterations: [SearchIteration] = []
-        var cache: [Double: Evaluation<Payload>] = [:]
+        // Measurements by parameter; only `best` keeps a payload (the caller's payload
+        // may be a whole encoded frame, so evaluated candidates are not all kept alive).
+        var cache: [Double: QualityMeasurement] = [:]
         var points: [(p: Double, margin: Double, bytes: Int)] = []
         var best: Candidate<Payload>?
         // Bracket ends: highest failing parameter, lowest passing parameter.
@@ -187,9 +189,9 @@ public struct QualitySearch: Sendable {
 
         func clamp(_ p: Double) -> Double { min(hi, max(lo, p)) }
         func eval(_ p: Double) throws -> Bool {
-            if let e = cache[p] { return floor.passes(e.measurement) }
+            if let m = cache[p] { return floor.passes(m) }
             let e = try evaluate(p)
-            cache[p] = e
+            cache[p] = e.measurement
             let m = e.measurement
             let ok = floor.passes(m)
             iterations.append(SearchIteration(parameter: p, bytes: e.bytes, ssim: m.ssim, psnr: m.psnr,
@@ -330,7 +332,7 @@ public struct QualitySearch: Sendable {
             while passing == nil, budgetLeft {
                 if let f = failing { p = f.p }
                 if p >= hi {
-                    let why = cache[hi].map { floor.failures($0.measurement).joined(separator: ", ") } ?? ""
+                    let why = cache[hi].map { floor.failures($0).joined(separator: ", ") } ?? ""
                     return finish("no lossy setting meets the floors (at the highest setting: \(why))")
                 }
                 p = clamp(p + step); step *= 2

@@ -89,9 +89,10 @@ public struct DPXRebuildRecord: Sendable, Codable, Equatable {
         return Data(out).base64EncodedString()
     }
 
-    /// Applies packed patches to `image`.
+    /// Applies packed patches to the image data, the bytes `image` of `data` (patch
+    /// offsets count from `image.lowerBound`).
     /// - Throws: `FormatError(.malformed)` when the patches are damaged or reach past the image.
-    static func applyPatches(_ packed: String, to image: inout Data) throws {
+    static func applyPatches(_ packed: String, to data: inout Data, in image: Range<Int>) throws {
         guard let bytes = Data(base64Encoded: packed).map([UInt8].init) else {
             throw FormatError(.malformed, "DPX record's patches are not base64")
         }
@@ -112,7 +113,8 @@ public struct DPXRebuildRecord: Sendable, Codable, Equatable {
             guard length > 0, i + length <= bytes.count, start + length <= image.count else {
                 throw FormatError(.malformed, "DPX record has a patch outside the image data")
             }
-            image.replaceSubrange(start..<(start + length), with: bytes[i..<(i + length)])
+            let at = image.lowerBound + start
+            data.replaceSubrange(at ..< (at + length), with: bytes[i..<(i + length)])
             i += length
             end = start + length
         }

@@ -73,17 +73,28 @@ public enum DPXWriter {
         do { pixelsAtDepth = try pixels.redeclared(bitDepth: layout.bitDepth) } catch {
             throw FormatError(.malformed, "samples do not fit the record's \(layout.bitDepth) bits: \(error)")
         }
-        var out = headerBytes
+        var trailer = Data()
+        if let text = record.trailer {
+            guard let bytes = Data(base64Encoded: text) else { throw FormatError(.malformed, "DPX record's trailer is damaged") }
+            trailer = bytes
+        }
+        // One buffer for the whole file: the image data is encoded in place, not
+        // encoded apart and then copied in.
+        let (withImage, imageOverflow) = record.headerLength.addingReportingOverflow(layout.dataBytes)
+        let (total, trailerOverflow) = withImage.addingReportingOverflow(trailer.count)
+        guard layout.dataBytes >= 0, !imageOverflow, !trailerOverflow else {
+            throw FormatError(.malformed, "DPX record's layout is damaged")
+        }
+        var out = Data(capacity: total)
+        out.append(headerBytes)
         out.append(Data(repeating: record.headerFill ?? 0, count: record.headerLength - headerBytes.count))
-        var image = try encodeImageData(pixelsAtDepth, layout: layout)
+        let image = out.count ..< out.count + layout.dataBytes
+        out.count = image.upperBound
+        try encodeImageData(pixelsAtDepth, layout: layout, into: &out, at: image.lowerBound)
         if let patches = record.patches {
-            try DPXRebuildRecord.applyPatches(patches, to: &image)
+            try DPXRebuildRecord.applyPatches(patches, to: &out, in: image)
         }
-        out.append(image)
-        if let trailer = record.trailer {
-            guard let bytes = Data(base64Encoded: trailer) else { throw FormatError(.malformed, "DPX record's trailer is damaged") }
-            out.append(bytes)
-        }
+        out.append(trailer)
         return out
     }
 
