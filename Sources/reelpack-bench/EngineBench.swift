@@ -16,17 +16,25 @@ enum EngineBench {
     static let frames = ["Carrots_log10", "Desk_log10", "Cannon_log10", "StillLife_log10", "Cannon_bw_log10"]
 
     static func run() throws {
-        try runSearch()
-        if ProcessInfo.processInfo.environment["REELPACK_BENCH_SEARCH_ONLY"] != nil { return }
+        let env = ProcessInfo.processInfo.environment
+        if env["REELPACK_BENCH_PIPELINE_ONLY"] == nil { try runSearch() }
+        if env["REELPACK_BENCH_SEARCH_ONLY"] != nil { return }
+        try runPipeline(name: "corpus photos", files: frames.map { Corpus.url("photos/\($0).dpx") })
+        try runPipeline(name: "frames of the corpus sequence (2K)", files: (1...4).map { Corpus.url("sequence/beachball_000\($0).dpx") })
+    }
+
+    /// The whole pipeline (`CompressionRun`, as `reelpack compress` runs it) on `files`.
+    static func runPipeline(name: String, files: [URL]) throws {
+        let frames = files.map { $0.deletingPathExtension().lastPathComponent }
         let scratch = try TemporaryDirectory("reelpack-bench-engine")
         defer { scratch.remove() }
         let src = scratch.file("src")
         try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
-        for f in frames { try FileManager.default.copyItem(at: Corpus.url("photos/\(f).dpx"), to: src.appendingPathComponent("\(f).dpx")) }
+        for f in files { try FileManager.default.copyItem(at: f, to: src.appendingPathComponent(f.lastPathComponent)) }
         let sourceBytes = try frames.reduce(0) { $0 + (try Data(contentsOf: src.appendingPathComponent("\($1).dpx")).count) }
         let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
-        print("frames: \(frames.count) corpus photos (\(sourceBytes) bytes); jobs 2; load average at start: \(load)")
-        print("profile  codec  fps    ratio   SSIM min  tile min  iter/frame  fixed-setting ratio  adaptive gain")
+        print("frames: \(frames.count) \(name) (\(sourceBytes) bytes); jobs 2; load average at start: \(load)")
+        print("profile  codec  fps    ratio   SSIM min/mean      tile min  PSNR min   iter/frame  fixed-setting ratio  adaptive gain")
 
         // Lossless reference: FFV1 (ffmpeg), whole process per frame.
         var ffv1Bytes = 0
@@ -74,9 +82,11 @@ enum EngineBench {
                     gain = String(format: "%.3f× smaller", Double(bytes) / Double(max(1, s.outputBytes)))
                 }
             }
-            print(String(format: "%-8@ %-6@ %-6.2f %-7.3f %-9.5f %-9.5f %-11.1f %@  %@",
+            print(String(format: "%-8@ %-6@ %-6.2f %-7.3f %.5f/%.5f  %-9.5f %-10@ %-11.1f %@  %@",
                          profile.rawValue as NSString, codec.rawValue as NSString, Double(s.frameCount) / s.seconds, s.ratio,
-                         s.ssimMin ?? 1, s.tileFloorMin ?? 1, s.meanIterations, reference as NSString, gain as NSString))
+                         s.ssimMin ?? 1, s.ssimMean ?? 1, s.tileFloorMin ?? 1,
+                         (s.psnrMin.map { String(format: "%.2f dB", $0) } ?? "identical") as NSString,
+                         s.meanIterations, reference as NSString, gain as NSString))
             if s.failed > 0 { print("  \(s.failed) frames failed: \(result.frames.compactMap(\.error))") }
         }
     }

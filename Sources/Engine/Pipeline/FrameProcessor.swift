@@ -1,5 +1,4 @@
 import Codecs
-import Crypto
 import Foundation
 import Formats
 import ImageCore
@@ -261,26 +260,7 @@ struct FrameProcessor: Sendable {
     /// `Digest.sha256(samples:)` of `expand(stored, to: channels)`, without building
     /// the expansion: a one-channel frame's plane is hashed `channels` times.
     static func restoredSHA256(_ stored: PixelBuffer, channels: Int) -> String {
-        guard stored.channels == 1, channels > 1 else { return Digest.sha256(samples: stored) }
-        var hasher = SHA256()
-        stored.samples.withUnsafeBufferPointer { s in
-            let chunk = 1 << 16
-            var bytes = [UInt8](repeating: 0, count: chunk * 2)
-            for _ in 0..<channels {
-                var i = 0
-                while i < s.count {
-                    let end = min(s.count, i + chunk)
-                    for k in i..<end {
-                        let v = s[k].littleEndian
-                        bytes[2 * (k - i)] = UInt8(truncatingIfNeeded: v)
-                        bytes[2 * (k - i) + 1] = UInt8(truncatingIfNeeded: v >> 8)
-                    }
-                    bytes.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<(2 * (end - i))])) }
-                    i = end
-                }
-            }
-        }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        Digest.sha256(samples: stored, repeated: stored.channels == 1 ? channels : 1)
     }
 
     /// True when `expand(stored, to: source.channels)` equals `source` (compared plane
