@@ -33,6 +33,23 @@ public enum SyntheticFrames {
         return Double(sum) / Double(max(range.count, 1))
     }
 
+    /// The `width`×`height` window of `frame` whose top-left corner is (`x`, `y`): a
+    /// camera pan made of a still frame, one window a frame.
+    /// - Throws: `PixelBufferError` when the window is empty.
+    public static func crop(_ frame: PixelBuffer, x: Int, y: Int, width: Int, height: Int) throws -> PixelBuffer {
+        precondition(x >= 0 && y >= 0 && x + width <= frame.width && y + height <= frame.height, "window outside the frame")
+        var samples: [UInt16] = []
+        samples.reserveCapacity(width * height * frame.channels)
+        for c in 0..<frame.channels {
+            for row in y..<(y + height) {
+                let start = c * frame.planeSize + row * frame.width + x
+                samples += frame.samples[start..<(start + width)]
+            }
+        }
+        return try PixelBuffer(width: width, height: height, channels: frame.channels, bitDepth: frame.bitDepth,
+                               samples: samples)
+    }
+
     /// Writes frames `0 ..< count` of a synthetic reel as a DPX sequence
     /// `folder/NAME_NNNNNNN.dpx` numbered from `start`, with the header fields
     /// `reelpack synth` writes, and returns the files in order.

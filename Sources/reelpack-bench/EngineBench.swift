@@ -95,8 +95,8 @@ enum EngineBench {
     private struct Reel {
         var name: String
         var frames: [PixelBuffer]
-        /// True for a sequence: frames warm-start from the previous one unless a scene
-        /// cut lies between them.
+        /// True for a sequence: frames start where the engine would start them
+        /// (`ShotHistory`); false for independent frames, which all start cold.
         var sequence: Bool
     }
 
@@ -125,9 +125,16 @@ enum EngineBench {
         var pans: [PixelBuffer] = []
         for name in ["Cannon_log10", "Desk_log10", "StillLife_log10", "Carrots_bw_log10"] {
             let photo = try ImageFile.read(contentsOf: Corpus.url("photos/\(name).dpx")).pixels
-            for k in 0..<6 { pans.append(try crop(photo, x: 8 * k, y: 4 * k, width: photo.width - 48, height: photo.height - 24)) }
+            for k in 0..<6 { pans.append(try SyntheticFrames.crop(photo, x: 8 * k, y: 4 * k, width: photo.width - 48, height: photo.height - 24)) }
         }
         reels.append(Reel(name: "pans", frames: pans, sequence: true))
+        // Intercut shots, as in a dialogue (shot, reverse shot, back again): the pans
+        // across Cannon and StillLife cut together three frames at a time, A B A B.
+        var intercut: [PixelBuffer] = []
+        for half in 0..<2 {
+            for shot in [0, 12] { intercut += pans[(shot + 3 * half)..<(shot + 3 * half + 3)] }
+        }
+        reels.append(Reel(name: "intercut", frames: intercut, sequence: true))
         let env = ProcessInfo.processInfo.environment
         if let only = env["REELPACK_BENCH_REELS"]?.split(separator: ",").map(String.init) {
             reels = reels.filter { only.contains($0.name) }
@@ -154,19 +161,6 @@ enum EngineBench {
             }
         }
         print(String(format: "search bench total wall time: %.1f s", Date().timeIntervalSince(benchStart)))
-    }
-
-    /// The `width`×`height` window of `p` whose top-left corner is at (`x`, `y`).
-    private static func crop(_ p: PixelBuffer, x: Int, y: Int, width: Int, height: Int) throws -> PixelBuffer {
-        var samples: [UInt16] = []
-        samples.reserveCapacity(width * height * p.channels)
-        for c in 0..<p.channels {
-            for row in y..<(y + height) {
-                let start = c * p.planeSize + row * p.width + x
-                samples += p.samples[start..<(start + width)]
-            }
-        }
-        return try PixelBuffer(width: width, height: height, channels: p.channels, bitDepth: p.bitDepth, samples: samples)
     }
 
     /// A frame at half its width and height, each sample the rounded mean of a 2×2 block.
@@ -210,13 +204,17 @@ enum EngineBench {
         var adaptiveBytes = 0, iterations: [Int] = [], searchSeconds = 0.0, finalSeconds = 0.0, fallbacks = 0
         var perFrameBytes: [Int] = [], keptPerFrame: [Double?] = []
         var warmIterations: [Int] = [], warmSearchSeconds = 0.0, warmFinalSeconds = 0.0
-        var warm: QualitySearch.WarmStart?
-        var recorded: [QualitySearch.WarmStart] = []
+        // Where each frame starts, exactly as the engine decides it (`ShotHistory`):
+        // warm from the frame before in its shot, or from an earlier shot the reel
+        // returned to, else cold from the run's prior.
+        var history = ShotHistory()
+        var returnIterations: [Int] = []
         for i in reel.frames.indices {
-            if !reel.sequence { warm = nil }
-            if i > 0, analyses[i].signature.distance(to: analyses[i - 1].signature) > FrameAnalyzer.sceneChangeThreshold { warm = nil }
-            // As the engine does (ShotMemory.coldStart): a cold frame starts from the run's prior.
-            let prior = SearchPrior.combining(recorded, codec: codec.id)
+            history.recordFrame(analyses[i], index: i)
+            // Independent frames (the photos) measure cold starts: none inherits.
+            let warm = reel.sequence ? history.warmStart(index: i, codec: codec.id) : nil
+            let returned = reel.sequence && history.isReturn(index: i, codec: codec.id)
+            let prior = history.coldStart(codec: codec.id)
             let search = QualitySearch(floor: floor, range: codec.qualityRange, defaultStart: prior?.parameter,
                                        logarithmic: logarithmic)
             let evaluate = evaluator(i)
@@ -229,12 +227,13 @@ enum EngineBench {
                         + (verbose ? String(format: "(s%.4f t%.4f p%.2f %dB)", $0.ssim, $0.tileFloor, $0.psnr ?? 0, $0.bytes) : "")
                 }
                 let slopes = outcome.next.map { String(format: " [boundary %.3f, slopes margin %.3f size %.3f]", $0.parameter, $0.marginSlope ?? .nan, $0.logSizeSlope ?? .nan) } ?? ""
-                print("      frame \(i)\(warm == nil ? " cold" : " warm"): \(steps.joined(separator: " ")) | \(outcome.stopReason)\(slopes)")
+                print("      frame \(i)\(warm == nil ? " cold" : returned ? " return" : " warm"): \(steps.joined(separator: " ")) | \(outcome.stopReason)\(slopes)")
             }
             searchSeconds += seconds
             iterations.append(outcome.iterations.count)
             let warmStarted = warm != nil
             if warmStarted { warmIterations.append(outcome.iterations.count); warmSearchSeconds += seconds }
+            if returned { returnIterations.append(outcome.iterations.count) }
             if let best = outcome.best {
                 adaptiveBytes += best.evaluation.bytes
                 perFrameBytes.append(best.evaluation.bytes)
@@ -250,8 +249,7 @@ enum EngineBench {
                 perFrameBytes.append(bytes)
                 keptPerFrame.append(nil)
             }
-            warm = outcome.next
-            if let next = outcome.next { recorded.append(next) }
+            if let next = outcome.next { history.recordBoundary(next, codec: codec.id, index: i) }
         }
 
         // Oracle per frame, and the fixed setting.
@@ -273,7 +271,7 @@ enum EngineBench {
             }
         }
         if trace { print("    excess over the oracle per frame (%): " + excess.map { String(format: "%.1f", $0 * 100) }.joined(separator: " ")) }
-        var fixedText = "–", gainText = "–"
+        var fixedText = "–", gainText = "–", ceilingText = "–"
         if oracleParameters.count == reel.frames.count, var p = oracleParameters.max() {
             let r = codec.qualityRange
             for _ in 0..<20 {
@@ -286,6 +284,11 @@ enum EngineBench {
                 if allPass {
                     fixedText = String(format: "%.2f (q=%.3f)", Double(raw) / Double(bytes), p)
                     gainText = String(format: "%.3f×", Double(bytes) / Double(adaptiveBytes))
+                    // The most any per-frame choice of this one knob can win over the
+                    // fixed setting: the oracle's own gain.
+                    if comparedBytes == adaptiveBytes {
+                        ceilingText = String(format: "%.3f×", Double(bytes) / Double(max(1, oracleBytes)))
+                    }
                     break
                 }
                 p = min(r.upperBound, logarithmic ? p * 1.01 : p + 0.005 * (r.upperBound - r.lowerBound))
@@ -307,7 +310,11 @@ enum EngineBench {
             format: "%d frames, iterations median %.1f mean %.2f, time/final %.2f×", warmIterations.count,
             median(warmIterations), Double(warmIterations.reduce(0, +)) / Double(warmIterations.count),
             warmSearchSeconds / max(warmFinalSeconds, 1e-9))
-        print("    iterations per frame: \(iterations.map(String.init).joined(separator: " ")); warm-started: \(warmText)")
+        let returnText = returnIterations.isEmpty ? "" : String(
+            format: " (%d of them from an earlier shot the reel returned to: iterations mean %.2f)", returnIterations.count,
+            Double(returnIterations.reduce(0, +)) / Double(returnIterations.count))
+        print("    iterations per frame: \(iterations.map(String.init).joined(separator: " ")); warm-started: \(warmText)\(returnText)")
+        print("    oracle/fixed (the most a per-frame setting can win here): \(ceilingText)")
         print(String(format: "    reel size over the oracle's: %+.2f %%", (Double(comparedBytes) / Double(max(1, oracleBytes)) - 1) * 100))
     }
 

@@ -70,6 +70,37 @@ struct RealCodecRunTests {
         #expect(codecsTried == [2, 1, 2, 1])
     }
 
+    @Test("a cut back to an earlier shot keeps that shot's codec and starts from its boundary")
+    func returnToEarlierShot() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let src = dir.file("src")
+        try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+        // Shot A, shot B (much brighter), shot A again: A A B B A.
+        for (i, shift) in [0, 0, 0.3, 0.3, 0].enumerated() {
+            let frame = try SyntheticFrame.make(width: 96, height: 72, bitDepth: 10, grain: 4, seed: UInt64(i + 11), shift: shift)
+            try RawFrameFile.encode(frame).write(to: src.appendingPathComponent(String(format: "shot_%04d.dpx", i + 1)))
+        }
+        let out = dir.file("out")
+        let result = try await CompressionRun(sources: [src], output: out, settings: CompressionSettings(profile: .c1, codec: .auto, jobs: 1),
+                                              services: .rawFilesRealCodecs, toolVersion: "test").run()
+        #expect(result.succeeded, "\(result.frames.compactMap(\.error))")
+        let catalog = try Catalog(url: out.appendingPathComponent(Catalog.fileName))
+        let cuts = try (1...5).map {
+            try catalog.count("features", where: "json LIKE '%\"isSceneCut\":true%' AND frameId = (SELECT id FROM frames WHERE name = 'shot_000\($0).dpx')")
+        }
+        #expect(cuts == [0, 0, 1, 0, 1])
+        var codecsTried: [Int] = [], encodes: [Int] = []
+        for i in 1...5 {
+            let frame = "(SELECT id FROM frames WHERE name = 'shot_000\(i).dpx')"
+            let j2k = try catalog.count("iterations", where: "codec = 'j2k' AND frameId = \(frame)")
+            let ht = try catalog.count("iterations", where: "codec = 'htj2k' AND frameId = \(frame)")
+            codecsTried.append((j2k > 0 ? 1 : 0) + (ht > 0 ? 1 : 0))
+            encodes.append(j2k + ht)
+        }
+        #expect(codecsTried == [2, 1, 2, 1, 1], "the return to shot A tries one codec")
+        #expect(encodes[4] <= 2, "the return starts at shot A's boundary: \(encodes)")
+    }
+
     @Test("lossless is exact and the source is rebuilt from the seal", arguments: [CodecChoice.j2k, .htj2k, .auto])
     func lossless(choice: CodecChoice) async throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }

@@ -50,7 +50,9 @@ public struct FrameFeatures: Sendable, Codable, Equatable {
     public var smoothShare: Double
     /// Histogram distance to the previous frame, 0 (same) … 1 (disjoint); nil for a first frame.
     public var sceneChange: Double?
-    /// True when `sceneChange` exceeds `FrameAnalyzer.sceneChangeThreshold`.
+    /// True when a scene cut lies before this frame: `sceneChange` exceeds
+    /// `FrameAnalyzer.sceneChangeThreshold`, or, in a run (`ShotHistory`), the picture
+    /// turned from colour to black and white or back.
     public var isSceneCut: Bool
     /// Text found by `TextDetector`: "title" (a title card: text on a flat background
     /// filling the frame) or "subtitles" (burned-in text near the bottom of a picture);

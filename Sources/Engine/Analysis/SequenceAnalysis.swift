@@ -27,15 +27,19 @@ public enum SequenceAnalysis {
 
     /// Analyses `items` in order with `services.read`; a frame that cannot be read is
     /// reported with its error and the next frame is compared with the last good one.
+    /// Scene cuts are found as `compress` finds them (`ShotHistory.recordFrame`).
     public static func analyze(_ items: [WorkItem], services: EngineServices = .standard) -> [FrameEntry] {
-        var previous: FrameSignature?
-        return items.map { item in
+        var history = ShotHistory()
+        return items.enumerated().map { index, item in
             do {
                 let data = try Data(contentsOf: item.source, options: .mappedIfSafe)
                 let frame = try services.read(data, item.source.path)
-                let result = FrameAnalyzer.analyze(frame.pixels, previous: previous)
-                previous = result.signature
-                return FrameEntry(source: item.source.path, features: result.features, error: nil)
+                let result = FrameAnalyzer.analyze(frame.pixels)
+                let change = history.recordFrame(result, index: index)
+                var features = result.features
+                features.sceneChange = change.distance
+                features.isSceneCut = change.isCut
+                return FrameEntry(source: item.source.path, features: features, error: nil)
             } catch {
                 return FrameEntry(source: item.source.path, features: nil, error: String(describing: error))
             }

@@ -189,8 +189,9 @@ public struct CompressionRun: Sendable {
                 .init(name: item.name, sequenceNumber: item.sequenceNumber, sourcePath: item.source.path), runID: runID)
             let loaded = try await onQueue(queue) { try processor.load(item) }
             var features = loaded.analysis.features
-            features.sceneChange = await memory.recordSignature(loaded.analysis.signature, index: item.index)
-            features.isSceneCut = (features.sceneChange ?? 0) > FrameAnalyzer.sceneChangeThreshold
+            let change = await memory.recordFrame(loaded.analysis, index: item.index)
+            features.sceneChange = change.distance
+            features.isSceneCut = change.isCut
             let px = loaded.frame.pixels
             if let frameID {
                 try catalog.recordSource(frameID: frameID, report: FrameSourceInfo(

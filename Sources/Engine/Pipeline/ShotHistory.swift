@@ -1,0 +1,144 @@
+import Codecs
+import Foundation
+
+/// What the frames of a run tell the frames after them: tone signatures (for the
+/// scene-change signal), where each frame's search found the floors' boundary and its
+/// slopes (the warm start), and the codec `auto` settled on.
+///
+/// A frame inherits from one earlier frame, its *source*:
+/// - the nearest earlier frame that has recorded what is asked, when no scene cut lies
+///   between them (the same shot);
+/// - otherwise the earlier frame that looks most like it, when it looks like it as much
+///   as consecutive frames of one shot do (`isSameLook`): the film has cut back to a
+///   shot it showed before (shot and reverse shot in a dialogue, intercut action),
+///   whose boundary is a far better start than the run's median;
+/// - otherwise none: the frame starts cold, from `coldStart(codec:)`.
+///
+/// With several frames in flight, a frame compares itself with the nearest earlier
+/// frame already analysed and inherits from frames already done. A wrong inheritance
+/// costs encodes, never quality: the search measures every candidate it keeps.
+///
+/// A value type, so the same logic runs in the engine (inside the `ShotMemory` actor)
+/// and in the search benchmark.
+public struct ShotHistory: Sendable {
+    private var looks: [Int: Look] = [:]
+    private var boundaries: [Int: [CodecID: QualitySearch.WarmStart]] = [:]
+    private var cuts: Set<Int> = []
+    private var autoChoices: [Int: CodecID] = [:]
+
+    /// An empty history (the start of a run).
+    public init() {}
+
+    /// What a frame looks like, to recognise a shot the film returns to.
+    private struct Look: Sendable {
+        var signature: FrameSignature
+        var monochrome: Bool
+        /// `FrameFeatures.texture`: mean gradient over full scale.
+        var texture: Double
+    }
+
+    /// The largest tone distance (`FrameSignature.distance`) at which a frame after a
+    /// cut is taken for a return to an earlier shot. Consecutive frames of one shot
+    /// lie within it (a ball crossing the corpus sequence's black frame moves its
+    /// tones by 0.094 a frame); different photographs lie beyond it (0.17 and more
+    /// among the corpus photos, some of which the scene-cut threshold of 0.25 does
+    /// not separate).
+    public static let returnThreshold = 0.1
+
+    /// The largest ratio of two frames' texture at which they can be the same shot.
+    public static let returnTextureRatio = 1.3
+
+    /// How frame `index` follows the nearest earlier frame recorded.
+    public struct Change: Sendable, Equatable {
+        /// The tone distance (`FrameSignature.distance`); nil for the first frame.
+        public var distance: Double?
+        /// True when a scene cut lies before the frame: its tones moved more than
+        /// `FrameAnalyzer.sceneChangeThreshold`, or the picture turned from colour to
+        /// black and white or back (whatever its tones).
+        public var isCut: Bool
+    }
+
+    /// Records frame `index`'s analysis and returns how it follows the nearest earlier
+    /// frame recorded.
+    @discardableResult
+    public mutating func recordFrame(_ analysis: FrameAnalyzer.Result, index: Int) -> Change {
+        let look = Look(signature: analysis.signature, monochrome: analysis.features.monochrome,
+                        texture: analysis.features.texture)
+        let previous = looks.keys.filter { $0 < index }.max().flatMap { looks[$0] }
+        looks[index] = look
+        guard let previous else { return Change(distance: nil, isCut: false) }
+        let distance = look.signature.distance(to: previous.signature)
+        let isCut = distance > FrameAnalyzer.sceneChangeThreshold || look.monochrome != previous.monochrome
+        if isCut { cuts.insert(index) }
+        return Change(distance: distance, isCut: isCut)
+    }
+
+    /// True when frame `index` was recorded as the first of a shot.
+    public func isCut(_ index: Int) -> Bool { cuts.contains(index) }
+
+    /// Where frame `index`'s search should start for `codec` (boundary and slopes of
+    /// its source frame, see the type's notes), or nil for a cold start.
+    public func warmStart(index: Int, codec: CodecID) -> QualitySearch.WarmStart? {
+        source(for: index, among: boundaries.compactMap { $0.value[codec] != nil ? $0.key : nil })
+            .flatMap { boundaries[$0]?[codec] }
+    }
+
+    /// True when frame `index`'s warm start for `codec` comes from an earlier shot the
+    /// film returned to, rather than from the frame's own shot.
+    public func isReturn(index: Int, codec: CodecID) -> Bool {
+        guard let from = source(for: index, among: boundaries.compactMap { $0.value[codec] != nil ? $0.key : nil })
+        else { return false }
+        return cuts.contains { $0 > from && $0 <= index }
+    }
+
+    /// Where a frame without a warm start starts for `codec`: the median boundary and
+    /// slopes of the frames done so far in this run, or the codec's general prior
+    /// (see `SearchPrior`).
+    public func coldStart(codec: CodecID) -> QualitySearch.WarmStart? {
+        SearchPrior.combining(boundaries.keys.sorted().compactMap { boundaries[$0]?[codec] }, codec: codec)
+    }
+
+    /// Records where frame `index`'s search found the boundary for `codec`.
+    public mutating func recordBoundary(_ warm: QualitySearch.WarmStart, codec: CodecID, index: Int) {
+        boundaries[index, default: [:]][codec] = warm
+    }
+
+    /// The codec `auto` settled on for frame `index`'s shot (or for the earlier shot
+    /// the film returned to); nil when the frame must try both codecs.
+    public func autoChoice(index: Int) -> CodecID? {
+        source(for: index, among: autoChoices.keys).flatMap { autoChoices[$0] }
+    }
+
+    /// Records the codec `auto` chose for frame `index`.
+    public mutating func recordAuto(_ id: CodecID, index: Int) {
+        autoChoices[index] = id
+    }
+
+    /// The frame `index` inherits from among `candidates` (frames that recorded what
+    /// is asked): see the type's notes.
+    private func source(for index: Int, among candidates: some Collection<Int>) -> Int? {
+        let earlier = candidates.filter { $0 < index }
+        guard let nearest = earlier.max() else { return nil }
+        if !cuts.contains(where: { $0 > nearest && $0 <= index }) { return nearest }
+        guard let look = looks[index] else { return nil }
+        var best: (index: Int, distance: Double)?
+        for k in earlier {
+            guard let other = looks[k], let d = Self.sameLookDistance(look, other) else { continue }
+            // Nearest tones; among equals, the latest frame.
+            if best.map({ d < $0.distance || (d == $0.distance && k > $0.index) }) ?? true { best = (k, d) }
+        }
+        return best?.index
+    }
+
+    /// The tone distance of two frames that look like the same shot (same colour kind,
+    /// tones within `returnThreshold`, texture within `returnTextureRatio`); nil when
+    /// they do not.
+    private static func sameLookDistance(_ a: Look, _ b: Look) -> Double? {
+        guard a.monochrome == b.monochrome else { return nil }
+        let d = a.signature.distance(to: b.signature)
+        guard d <= returnThreshold else { return nil }
+        let low = min(a.texture, b.texture), high = max(a.texture, b.texture)
+        guard high <= low * returnTextureRatio || high < 1e-4 else { return nil }
+        return d
+    }
+}
