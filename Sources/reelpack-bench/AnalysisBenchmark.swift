@@ -8,6 +8,9 @@ import TestSupport
 /// `analysis`: time of `FrameAnalyzer.analyze` on 2K frames, with and without the text
 /// detector (`TextDetector.detect` timed alone and subtracted), against one lossless
 /// HTJ2K encode of the same frame in the same run (analysis should cost a fraction of it).
+/// Also the grain estimate alone (`noiseSigma` on every colour channel), which the
+/// engine runs on every decoded candidate for grain retention, against one HTJ2K
+/// decode of a mid lossy encode (a candidate's decode).
 enum AnalysisBenchmark {
     static func run() throws {
         let titles = try FilmSynthesizer(width: 2048, height: 1080, bitDepth: 10, kind: .titles, seed: 7)
@@ -20,7 +23,7 @@ enum AnalysisBenchmark {
             inputs.append(("beachball_0001 2048x1556", beachball))
         }
         let codec = try CodecRegistry.codec(.htj2k)
-        print("frame                        text        score  analyze s  text s  without text s  text share  htj2k lossless s  analyze/encode")
+        print("frame                        text        score  analyze s  text s  without text s  text share  htj2k lossless s  analyze/encode  grain s  htj2k decode s  grain/decode")
         for (name, pixels) in inputs {
             var features: FrameFeatures?
             let analyze = best { features = FrameAnalyzer.analyze(pixels).features }
@@ -28,11 +31,14 @@ enum AnalysisBenchmark {
             let detect = best { _ = TextDetector.detect(pixels, noiseSigma: noise) }
             var bytes = 0
             let encode = try bestThrowing { bytes = try codec.encode(pixels, mode: .lossless).count }
-            print(String(format: "%@ %@ %6.2f  %9.3f  %6.3f  %14.3f  %9.1f %%  %16.3f  %14.2f  [%d]",
+            let grain = best { for c in 0..<min(3, pixels.channels) { _ = FrameAnalyzer.noiseSigma(pixels, channel: c) } }
+            let lossy = try codec.encode(pixels, mode: .lossy(quality: 5))
+            let decode = try bestThrowing { _ = try codec.decode(lossy) }
+            print(String(format: "%@ %@ %6.2f  %9.3f  %6.3f  %14.3f  %9.1f %%  %16.3f  %14.2f  %7.3f  %14.3f  %12.2f  [%d]",
                          name.padding(toLength: 28, withPad: " ", startingAt: 0),
                          (features?.textKind ?? "-").padding(toLength: 10, withPad: " ", startingAt: 0),
                          features?.textScore ?? 0, analyze, detect, analyze - detect, 100 * detect / analyze,
-                         encode, analyze / encode, bytes))
+                         encode, analyze / encode, grain, decode, grain / decode, bytes))
         }
     }
 

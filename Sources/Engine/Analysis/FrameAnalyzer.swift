@@ -33,23 +33,33 @@ public enum FrameAnalyzer {
         let full = pixels.maxValue
         let fullD = Double(full)
 
-        // Histogram of the colour channels' codes, plus 64-bin signatures.
+        // Histogram of the colour channels' codes, plus 64-bin signatures (summed from
+        // each channel's histogram, so the samples are read once).
         var hist = [Int](repeating: 0, count: full + 1)
-        var signature = [[Double]](repeating: [Double](repeating: 0, count: 64), count: colour)
+        var signature: [[Double]] = []
         var orAll: UInt16 = 0
         var sum = 0.0
         let binShift = max(0, pixels.bitDepth - 6)
+        var channelHist = [Int](repeating: 0, count: full + 1)
+        let top = UInt16(truncatingIfNeeded: full)
         pixels.samples.withUnsafeBufferPointer { s in
             for c in 0..<colour {
-                var bins = [Int](repeating: 0, count: 64)
-                let base = c * n
-                for i in 0..<n {
-                    let v = Int(s[base + i])
-                    if v <= full { hist[v] += 1 } else { hist[full] += 1 }
-                    orAll |= s[base + i]
-                    bins[min(63, v >> binShift)] += 1
+                channelHist.withUnsafeMutableBufferPointer { counts in
+                    counts.update(repeating: 0)
+                    var or: UInt16 = 0
+                    for i in (c * n)..<(c * n + n) {
+                        let v = s[i]
+                        or |= v
+                        counts[Int(min(v, top))] += 1   // a code above the depth counts as full scale
+                    }
+                    orAll |= or
                 }
-                signature[c] = bins.map { Double($0) / Double(n) }
+                var bins = [Int](repeating: 0, count: 64)
+                for v in 0...full {
+                    bins[min(63, v >> binShift)] += channelHist[v]
+                    hist[v] += channelHist[v]
+                }
+                signature.append(bins.map { Double($0) / Double(n) })
             }
         }
         let count = n * colour
@@ -130,33 +140,51 @@ public enum FrameAnalyzer {
     public static func noiseSigma(_ pixels: PixelBuffer, channel: Int) -> Double {
         let w = pixels.width, h = pixels.height
         guard w >= 3, h >= 3, channel < pixels.channels else { return 0 }
+        // 16×16 blocks of the (w − 2)×(h − 2) interior; each block's sum of |mask| in
+        // integers (exact), walked a block-row at a time.
         let block = 16
         let bx = max(1, (w - 2 + block - 1) / block), by = max(1, (h - 2 + block - 1) / block)
-        var sums = [Double](repeating: 0, count: bx * by)
-        var counts = [Int](repeating: 0, count: bx * by)
+        var sums = [Int](repeating: 0, count: bx * by)
         var clipped = [Bool](repeating: true, count: bx * by)
         let full = UInt16(truncatingIfNeeded: pixels.maxValue)
         pixels.samples.withUnsafeBufferPointer { s in
-            let base = channel * pixels.planeSize
-            for y in 1..<(h - 1) {
-                let row = base + y * w
-                let blockRow = ((y - 1) / block) * bx
-                for x in 1..<(w - 1) {
-                    let i = row + x
-                    let a = Int(s[i - w - 1]) + Int(s[i - w + 1]) + Int(s[i + w - 1]) + Int(s[i + w + 1])
-                    let b = Int(s[i - w]) + Int(s[i - 1]) + Int(s[i + 1]) + Int(s[i + w])
-                    let r = a - 2 * b + 4 * Int(s[i])
-                    let k = blockRow + (x - 1) / block
-                    sums[k] += Double(abs(r))
-                    counts[k] += 1
-                    let v = s[i]
-                    if v != 0 && v != full { clipped[k] = false }
+            sums.withUnsafeMutableBufferPointer { sums in
+                clipped.withUnsafeMutableBufferPointer { clipped in
+                    let base = channel * pixels.planeSize
+                    for y in 1..<(h - 1) {
+                        let row = base + y * w
+                        var k = ((y - 1) / block) * bx
+                        var x0 = 1
+                        while x0 < w - 1 {
+                            let x1 = min(x0 + block, w - 1)
+                            var acc = 0
+                            var inRange = false
+                            // Wrapping arithmetic: 16-bit samples cannot overflow an Int
+                            // here, and without overflow checks the loop vectorises.
+                            for i in (row + x0)..<(row + x1) {
+                                let a = Int(s[i &- w &- 1]) &+ Int(s[i &- w &+ 1]) &+ Int(s[i &+ w &- 1]) &+ Int(s[i &+ w &+ 1])
+                                let b = Int(s[i &- w]) &+ Int(s[i &- 1]) &+ Int(s[i &+ 1]) &+ Int(s[i &+ w])
+                                let r = a &- 2 &* b &+ 4 &* Int(s[i])
+                                acc &+= r < 0 ? 0 &- r : r
+                                let v = s[i]
+                                inRange = inRange || (v != 0 && v != full)
+                            }
+                            sums[k] += acc
+                            if inRange { clipped[k] = false }
+                            k += 1
+                            x0 = x1
+                        }
+                    }
                 }
             }
         }
         var means: [Double] = []
         means.reserveCapacity(sums.count)
-        for k in 0..<sums.count where counts[k] >= 16 && !clipped[k] { means.append(sums[k] / Double(counts[k])) }
+        for k in 0..<sums.count where !clipped[k] {
+            let columns = min(block, w - 2 - (k % bx) * block), rows = min(block, h - 2 - (k / bx) * block)
+            let count = columns * rows
+            if count >= 16 { means.append(Double(sums[k]) / Double(count)) }
+        }
         guard !means.isEmpty else { return 0 }
         means.sort()
         let p10 = means[min(means.count - 1, means.count / 10)]
@@ -168,44 +196,70 @@ public enum FrameAnalyzer {
         let w = pixels.width, h = pixels.height, n = pixels.planeSize
         guard w >= 2, h >= 2, colour > 0 else { return (0, 0, 0) }
         let full = Double(pixels.maxValue)
-        let edgeThreshold = 0.05 * full * Double(colour)
+        // Gradients are integers: `g > edgeLimit` is `Double(g) > 0.05 × full × colour`.
+        let edgeLimit = Int((0.05 * full * Double(colour)).rounded(.down))
         let smoothThreshold = 0.006 * full * Double(colour)
         let block = 16
         let bx = (w - 1 + block - 1) / block, by = (h - 1 + block - 1) / block
-        var blockSum = [Double](repeating: 0, count: bx * by)
-        var blockCount = [Int](repeating: 0, count: bx * by)
+        var blockSum = [Int](repeating: 0, count: bx * by)
         var blockClipped = [Bool](repeating: true, count: bx * by)
         var edges = 0
-        var total = 0.0
+        var total = 0
         let top = pixels.maxValue * colour
+        // The channel sums of the row and of the row below it.
+        var upper = [Int](repeating: 0, count: w), lower = [Int](repeating: 0, count: w)
         pixels.samples.withUnsafeBufferPointer { s in
-            @inline(__always) func sumAt(_ i: Int) -> Int {
-                var v = 0
-                for c in 0..<colour { v += Int(s[c * n + i]) }
-                return v
+            func channelSums(_ y: Int, into row: inout [Int]) {
+                row.withUnsafeMutableBufferPointer { row in
+                    for x in 0..<w { row[x] = Int(s[y * w + x]) }
+                    for c in 1..<max(1, colour) {
+                        for x in 0..<w { row[x] += Int(s[c * n + y * w + x]) }
+                    }
+                }
             }
-            for y in 0..<(h - 1) {
-                for x in 0..<(w - 1) {
-                    let i = y * w + x
-                    let v = sumAt(i)
-                    let g = abs(sumAt(i + 1) - v) + abs(sumAt(i + w) - v)
-                    let gd = Double(g)
-                    total += gd
-                    if gd > edgeThreshold { edges += 1 }
-                    let k = (y / block) * bx + x / block
-                    blockSum[k] += gd
-                    blockCount[k] += 1
-                    if v != 0 && v != top { blockClipped[k] = false }
+            channelSums(0, into: &upper)
+            blockSum.withUnsafeMutableBufferPointer { blockSum in
+                blockClipped.withUnsafeMutableBufferPointer { blockClipped in
+                    for y in 0..<(h - 1) {
+                        channelSums(y + 1, into: &lower)
+                        upper.withUnsafeBufferPointer { up in
+                            lower.withUnsafeBufferPointer { down in
+                                var k = (y / block) * bx
+                                var x0 = 0
+                                while x0 < w - 1 {
+                                    let x1 = min(x0 + block, w - 1)
+                                    var acc = 0, count = 0
+                                    var inRange = false
+                                    for x in x0..<x1 {
+                                        let v = up[x]
+                                        let dx = up[x &+ 1] &- v, dy = down[x] &- v
+                                        let g = (dx < 0 ? 0 &- dx : dx) &+ (dy < 0 ? 0 &- dy : dy)
+                                        acc &+= g
+                                        count &+= g > edgeLimit ? 1 : 0
+                                        inRange = inRange || (v != 0 && v != top)
+                                    }
+                                    blockSum[k] += acc
+                                    total += acc
+                                    edges += count
+                                    if inRange { blockClipped[k] = false }
+                                    k += 1
+                                    x0 = x1
+                                }
+                            }
+                        }
+                        swap(&upper, &lower)
+                    }
                 }
             }
         }
         let pixelsCounted = Double((w - 1) * (h - 1))
-        var smooth = 0, blocks = 0
-        for k in 0..<blockSum.count where blockCount[k] > 0 {
-            blocks += 1
-            if !blockClipped[k], blockSum[k] / Double(blockCount[k]) <= smoothThreshold { smooth += 1 }
+        var smooth = 0
+        for k in 0..<blockSum.count where !blockClipped[k] {
+            let count = min(block, w - 1 - (k % bx) * block) * min(block, h - 1 - (k / bx) * block)
+            if Double(blockSum[k]) / Double(count) <= smoothThreshold { smooth += 1 }
         }
-        return (Double(edges) / pixelsCounted, total / pixelsCounted / (full * Double(colour)),
+        let blocks = blockSum.count
+        return (Double(edges) / pixelsCounted, Double(total) / pixelsCounted / (full * Double(colour)),
                 blocks == 0 ? 0 : Double(smooth) / Double(blocks))
     }
 }
