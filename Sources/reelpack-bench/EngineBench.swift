@@ -208,12 +208,14 @@ enum EngineBench {
         // warm from the frame before in its shot, or from an earlier shot the reel
         // returned to, else cold from the run's prior.
         var history = ShotHistory()
+        let noReturns = ProcessInfo.processInfo.environment["REELPACK_BENCH_NO_RETURNS"] != nil
         var returnIterations: [Int] = []
         for i in reel.frames.indices {
             history.recordFrame(analyses[i], index: i)
             // Independent frames (the photos) measure cold starts: none inherits.
-            let warm = reel.sequence ? history.warmStart(index: i, codec: codec.id) : nil
+            // REELPACK_BENCH_NO_RETURNS=1 starts returns cold too (to measure what they save).
             let returned = reel.sequence && history.isReturn(index: i, codec: codec.id)
+            let warm = reel.sequence && !(returned && noReturns) ? history.warmStart(index: i, codec: codec.id) : nil
             let prior = history.coldStart(codec: codec.id)
             let search = QualitySearch(floor: floor, range: codec.qualityRange, defaultStart: prior?.parameter,
                                        logarithmic: logarithmic)
@@ -233,7 +235,7 @@ enum EngineBench {
             iterations.append(outcome.iterations.count)
             let warmStarted = warm != nil
             if warmStarted { warmIterations.append(outcome.iterations.count); warmSearchSeconds += seconds }
-            if returned { returnIterations.append(outcome.iterations.count) }
+            if returned && warm != nil { returnIterations.append(outcome.iterations.count) }
             if let best = outcome.best {
                 adaptiveBytes += best.evaluation.bytes
                 perFrameBytes.append(best.evaluation.bytes)
