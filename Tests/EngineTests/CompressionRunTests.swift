@@ -184,6 +184,20 @@ struct CompressionRunTests {
         }
     }
 
+    @Test("a missing source is reported as missing, not as a folder the output lies in")
+    func missingSourceNamed() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let missing = dir.file("no-such-reel")
+        do {
+            _ = try await Self.run(missing, dir.file("out"))
+            Issue.record("a missing source was accepted")
+        } catch let error as EngineError {
+            let text = String(describing: error)
+            #expect(text.contains("no-such-reel") && !text.contains("inside"), "\(text)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("out").path))
+    }
+
     @Test("warm start: later frames of a shot need fewer evaluations than the first")
     func warmStartAcrossFrames() async throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }

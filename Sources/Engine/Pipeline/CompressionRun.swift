@@ -89,8 +89,10 @@ public struct CompressionRun: Sendable {
     ///   A frame's failure is not thrown: it is in its report.
     public func run(progress: (@Sendable (Progress) -> Void)? = nil) async throws -> Result {
         let clock = Date()
-        try SourceListing.checkOutput(output, outsideOf: sources)
+        // Sources first: a missing source is reported as missing, not as a folder OUT
+        // would lie in.
         let listing = try SourceListing.listing(sources)
+        try SourceListing.checkOutput(output, outsideOf: sources)
         let items = listing.items
         let fm = FileManager.default
         if !settings.resume {
