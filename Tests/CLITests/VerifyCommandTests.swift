@@ -34,8 +34,18 @@ enum CLIFixture {
         #expect((summary["extra"] as? [String])?.isEmpty == true)
         let frames = try #require(doc["frames"] as? [[String: Any]])
         #expect(frames.count == 2)
+        // DESIGN.md §5's keys for compress and verify, with the sizes on disk and in the seal.
+        let sources = try CLIFixture.files.map { try Data(contentsOf: Corpus.url($0)).count }
+        let outputs = try frames.map { try Data(contentsOf: out.appendingPathComponent(try #require($0["output"] as? String))).count }
+        #expect(summary["sourceBytes"] as? Int == sources.reduce(0, +))
+        #expect(summary["outputBytes"] as? Int == outputs.reduce(0, +))
+        #expect(abs((summary["ratio"] as? Double ?? 0) - Double(sources.reduce(0, +)) / Double(outputs.reduce(0, +))) < 1e-9)
+        #expect(Set(frames.compactMap { $0["sourceBytes"] as? Int }) == Set(sources))
+        #expect(frames.map { $0["outputBytes"] as? Int } == outputs)
         for frame in frames {
-            #expect(Set(frame.keys).isSuperset(of: ["output", "source", "status", "problems", "ssim", "tileFloor", "psnr", "identical"]))
+            #expect(Set(frame.keys).isSuperset(of: ["output", "source", "status", "problems", "ssim", "tileFloor", "psnr", "identical",
+                                                    "sourceBytes", "outputBytes", "iterations"]))
+            #expect(frame["iterations"] as? Int == 1)   // lossless: one encode
             #expect(frame["status"] as? String == "ok")
             #expect(frame["identical"] as? Bool == true)
             #expect(frame["psnr"] is NSNull)

@@ -47,11 +47,19 @@ public struct Verifier: Sendable {
         public var psnr: Double?
         /// True when the decoded samples equal the source's (nil when not measured).
         public var identical: Bool?
+        /// The source file's size, from the seal (nil when the seal was not read).
+        public var sourceBytes: Int? = nil
+        /// The output file's size on disk (nil when it could not be read).
+        public var outputBytes: Int? = nil
+        /// Encodes the search made, from the seal's trace (nil when the seal was not read).
+        public var iterations: Int? = nil
 
         /// True when any check failed.
         public var failed: Bool { status != "ok" }
 
-        private enum CodingKeys: String, CodingKey { case output, source, status, problems, ssim, tileFloor, psnr, identical }
+        private enum CodingKeys: String, CodingKey {
+            case output, source, status, problems, ssim, tileFloor, psnr, identical, sourceBytes, outputBytes, iterations
+        }
 
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -59,6 +67,9 @@ public struct Verifier: Sendable {
             try c.encode(source, forKey: .source)
             try c.encode(status, forKey: .status)
             try c.encode(problems, forKey: .problems)
+            try c.encode(sourceBytes, forKey: .sourceBytes)
+            try c.encode(outputBytes, forKey: .outputBytes)
+            try c.encode(iterations, forKey: .iterations)
             if identical != nil {
                 try c.encode(ssim, forKey: .ssim)
                 try c.encode(tileFloor, forKey: .tileFloor)
@@ -82,6 +93,12 @@ public struct Verifier: Sendable {
         public var manifestProblems: [String]
         /// Outputs measured against their source.
         public var measured: Int
+        /// Source bytes of the outputs whose seal was read, as their seals record them.
+        public var sourceBytes: Int = 0
+        /// Bytes on disk of the same outputs.
+        public var outputBytes: Int = 0
+        /// `sourceBytes / outputBytes`; 0 when nothing was read.
+        public var ratio: Double = 0
     }
 
     /// The whole verdict.
@@ -126,9 +143,15 @@ public struct Verifier: Sendable {
             progress?(i + 1, onDisk.count)
         }
         results.sort { $0.output < $1.output }
-        let summary = Summary(frameCount: results.count, failed: results.filter(\.failed).count, missing: missing,
+        var summary = Summary(frameCount: results.count, failed: results.filter(\.failed).count, missing: missing,
                               extra: extra, manifestProblems: manifestProblems,
                               measured: results.filter { $0.identical != nil }.count)
+        for r in results {
+            guard let sourceBytes = r.sourceBytes, let outputBytes = r.outputBytes else { continue }
+            summary.sourceBytes += sourceBytes
+            summary.outputBytes += outputBytes
+        }
+        summary.ratio = summary.outputBytes > 0 ? Double(summary.sourceBytes) / Double(summary.outputBytes) : 0
         let report = Report(frames: results, summary: summary)
         let detail = "verify: \(summary.frameCount) outputs, \(summary.failed) failed"
             + (missing.isEmpty ? "" : ", missing \(missing.joined(separator: ", "))")
@@ -169,6 +192,9 @@ public struct Verifier: Sendable {
         }
         let seal = decoded.seal
         r.source = seal.sourceName
+        r.sourceBytes = seal.sourceBytes
+        r.outputBytes = data.count
+        r.iterations = seal.searchTrace.count
         let p = decoded.restored
         if p.width != seal.width || p.height != seal.height || p.channels != seal.channels || p.bitDepth != seal.bitDepth {
             r.problems.append("decoded: \(p.width)×\(p.height)×\(p.channels) at \(p.bitDepth) bits, the seal says \(seal.width)×\(seal.height)×\(seal.channels) at \(seal.bitDepth) bits")
