@@ -29,6 +29,32 @@ struct VerifyTests {
         #expect(last.detail?.hasPrefix("verify: 2 outputs, 0 failed") == true)
     }
 
+    @Test("outputs checked several at once give the report one at a time gives, progress counted once each")
+    func parallelEqualsSequential() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let files = Self.files + ["third-party/oiio_rgb10_packed.dpx", "third-party/ffmpeg_gbrp12le.dpx",
+                                  "third-party/flower-rgb-contig-16.tif"]
+        let (out, _) = try await ValidationFixture.compress(files, in: dir)
+        let victim = try #require(ValidationFixture.outputs(out).dropFirst(2).first)
+        try ValidationFixture.flipByte(out.appendingPathComponent(victim))
+        let sources = Corpus.url("third-party")
+        let one = try Verifier(output: out, sources: sources, threads: 1, jobs: 1, toolVersion: "test").run()
+        let calls = Counter()
+        let three = try Verifier(output: out, sources: sources, threads: 3, jobs: 3, toolVersion: "test").run { done, total in
+            calls.record(done, total)
+        }
+        #expect(three == one)
+        #expect(one.summary.frameCount == 5 && one.summary.failed == 1 && one.summary.measured >= 4)
+        #expect(calls.seen == Array(1...5).map { [$0, 5] })
+    }
+
+    /// Progress calls, in the order they came.
+    // @unchecked Sendable: written only by the verifier's progress calls, which it makes one at a time.
+    final class Counter: @unchecked Sendable {
+        private(set) var seen: [[Int]] = []
+        func record(_ done: Int, _ total: Int) { seen.append([done, total]) }
+    }
+
     @Test func flippedByteIsNamedByFixityAndByTheDecodedSamples() async throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }
         let (out, _) = try await ValidationFixture.compress(Self.files, in: dir)

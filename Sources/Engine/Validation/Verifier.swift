@@ -14,18 +14,24 @@ public struct Verifier: Sendable {
     public var sources: URL?
     /// Codecs, formats and metrics used.
     public var services: EngineServices
-    /// Library threads per decode and measurement.
+    /// Library threads in all: `jobs` outputs are checked at once, each decode and
+    /// measurement with `threads / jobs` of them.
     public var threads: Int
+    /// Outputs checked at once. Each holds its file, its decoded frame and, with
+    /// sources, the source's samples.
+    public var jobs: Int
     /// `"reelpack <version>"`, the agent of the recorded event.
     public var agent: String
 
     /// A verifier of `output`.
     public init(output: URL, sources: URL? = nil, services: EngineServices = .standard,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount, toolVersion: String) {
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                jobs: Int = ProcessInfo.processInfo.activeProcessorCount, toolVersion: String) {
         self.folder = OutputFolder(url: output)
         self.sources = sources
         self.services = services
         self.threads = max(1, threads)
+        self.jobs = max(1, jobs)
         self.agent = "reelpack \(toolVersion)"
     }
 
@@ -111,8 +117,8 @@ public struct Verifier: Sendable {
         public var passed: Bool { summary.failed == 0 && summary.manifestProblems.isEmpty }
     }
 
-    /// Checks every output. Frame problems go into the report, never thrown.
-    /// - Parameter progress: called after each output with (done, total).
+    /// Checks every output, `jobs` at a time. Frame problems go into the report, never thrown.
+    /// - Parameter progress: called after each output with (done, total), one call at a time.
     /// - Throws: `EngineError.usage` when OUT has no `frames/` folder.
     public func run(progress: ((Int, Int) -> Void)? = nil) throws -> Report {
         var isDir: ObjCBool = false
@@ -136,12 +142,20 @@ public struct Verifier: Sendable {
         var results: [FrameResult] = missing.map {
             FrameResult(output: $0, source: nil, status: "failed", problems: ["missing: listed in the manifest but not on disk"])
         }
-        for (i, path) in onDisk.enumerated() {
-            var result = check(path, expected: manifest.digests[path], sourceIndex: sourceIndex)
-            result.status = result.problems.isEmpty ? "ok" : "failed"
-            results.append(result)
-            progress?(i + 1, onDisk.count)
+        let jobs = min(self.jobs, max(1, onDisk.count))
+        var perJob = self
+        perJob.threads = max(1, threads / jobs)
+        let worker = perJob
+        let state = CheckState(count: onDisk.count, progress: progress)
+        let digests = manifest.digests
+        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
+            while let i = state.next() {
+                var result = worker.check(onDisk[i], expected: digests[onDisk[i]], sourceIndex: sourceIndex)
+                result.status = result.problems.isEmpty ? "ok" : "failed"
+                state.finish(i, result)
+            }
         }
+        results += state.results.compactMap { $0 }
         results.sort { $0.output < $1.output }
         var summary = Summary(frameCount: results.count, failed: results.filter(\.failed).count, missing: missing,
                               extra: extra, manifestProblems: manifestProblems,
@@ -233,6 +247,45 @@ public struct Verifier: Sendable {
             r.problems.append("source: \(error)")
         }
         return r
+    }
+
+    /// The outputs still to check and the results so far, shared by the jobs.
+    // @unchecked Sendable: every mutable property is read and written under `lock`
+    // only, and the caller's `progress` is called under it too (one call at a time).
+    private final class CheckState: @unchecked Sendable {
+        private let lock = NSLock()
+        private var nextIndex = 0
+        private var done = 0
+        private let count: Int
+        private let progress: ((Int, Int) -> Void)?
+        private var stored: [FrameResult?]
+
+        init(count: Int, progress: ((Int, Int) -> Void)?) {
+            self.count = count
+            self.progress = progress
+            stored = Array(repeating: nil, count: count)
+        }
+
+        /// The results, by output index (read once every job has finished).
+        var results: [FrameResult?] { lock.withLock { stored } }
+
+        /// The next output to check, or nil when all are taken.
+        func next() -> Int? {
+            lock.withLock {
+                guard nextIndex < count else { return nil }
+                defer { nextIndex += 1 }
+                return nextIndex
+            }
+        }
+
+        /// Stores output `i`'s result and reports progress, one job at a time.
+        func finish(_ i: Int, _ result: FrameResult) {
+            lock.withLock {
+                stored[i] = result
+                done += 1
+                progress?(done, count)
+            }
+        }
     }
 
     /// Source files by name: `url` itself when it is a file, else every file under it.

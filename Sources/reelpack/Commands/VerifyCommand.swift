@@ -26,19 +26,24 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "The source folder (or file) to check the outputs against.")
     var source: String?
 
-    @Option(help: "Library threads per decode and measurement (default: the number of cores).")
+    @Option(help: "Library threads in all, shared by the outputs checked at once (default: the number of cores).")
     var threads: Int?
+
+    @Option(help: "Outputs checked at once (default: the number of cores).")
+    var jobs: Int?
 
     @Flag(help: "Print one JSON document on stdout.")
     var json = false
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() throws {
         let verifier = Verifier(output: URL(fileURLWithPath: output), sources: source.map { URL(fileURLWithPath: $0) },
                                 threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                                 toolVersion: ReelpackVersion.string)
         let started = Date()
         var lastNote = Date()
