@@ -12,13 +12,13 @@ import TestSupport
 @Suite("Analysis features equal their reference definitions")
 struct FrameAnalyzerReferenceTests {
     /// Immerkær's mask per pixel, mean |mask| per 16×16 block of the interior, the
-    /// 10th percentile of the blocks that are not all clipped, scaled to a deviation.
+    /// 10th percentile of the blocks with no sample at 0 or full scale, scaled to a deviation.
     static func referenceNoise(_ p: PixelBuffer, channel: Int) -> Double {
         let w = p.width, h = p.height
         guard w >= 3, h >= 3 else { return 0 }
         let bx = max(1, (w - 2 + 15) / 16), by = max(1, (h - 2 + 15) / 16)
         var sums = [Double](repeating: 0, count: bx * by), counts = [Int](repeating: 0, count: bx * by)
-        var clipped = [Bool](repeating: true, count: bx * by)
+        var clipped = [Bool](repeating: false, count: bx * by)
         let s = p.samples, base = channel * p.planeSize
         for y in 1..<(h - 1) {
             for x in 1..<(w - 1) {
@@ -28,7 +28,7 @@ struct FrameAnalyzerReferenceTests {
                 let k = ((y - 1) / 16) * bx + (x - 1) / 16
                 sums[k] += Double(abs(a - 2 * b + 4 * Int(s[i])))
                 counts[k] += 1
-                if s[i] != 0 && Int(s[i]) != p.maxValue { clipped[k] = false }
+                if s[i] == 0 || Int(s[i]) == p.maxValue { clipped[k] = true }
             }
         }
         let means = (0..<sums.count).filter { counts[$0] >= 16 && !clipped[$0] }.map { sums[$0] / Double(counts[$0]) }.sorted()

@@ -1,6 +1,8 @@
+import Formats
 import Foundation
 import ImageCore
 import Testing
+import TestSupport
 @testable import Engine
 
 @Suite("Analysis reads a frame's features")
@@ -93,5 +95,39 @@ struct FilmAnalysisTests {
             previous = r.signature
         }
         #expect(cuts == [action.shotLength], "cuts at \(cuts)")
+    }
+}
+
+@Suite("The grain estimate on real frames")
+struct RealGrainTests {
+    /// `frame` with white Gaussian grain of `sigma` code values added to every sample.
+    static func addGrain(_ frame: PixelBuffer, sigma: Double, seed: UInt64) -> PixelBuffer {
+        var rng = SeededRandom(seed: seed)
+        var out = frame
+        let top = Double(frame.maxValue)
+        for i in out.samples.indices {
+            out.samples[i] = UInt16(min(top, max(0, (Double(frame.samples[i]) + sigma * rng.gaussian()).rounded())))
+        }
+        return out
+    }
+
+    @Test("the same scan with more grain added reads higher, by about the grain added, in code values of its depth",
+          arguments: ["photos/Cannon_log10.dpx", "photos/StillLife_709_12.dpx", "photos/Desk_srgb16.tif",
+                      "third-party/ffmpeg_gray.dpx"])
+    func moreGrainReadsHigher(_ path: String) throws {
+        let frame = try ImageFile.read(contentsOf: Corpus.url(path)).pixels
+        let scale = Double(1 << (frame.bitDepth - 8))   // grain of 1, 2, 4 8-bit codes at the frame's depth
+        let base = FrameAnalyzer.analyze(frame).features.noiseSigma
+        var readings = [base]
+        for (k, sigma) in [1.0, 2, 4].enumerated() {
+            let grainy = Self.addGrain(frame, sigma: sigma * scale, seed: UInt64(k + 1))
+            let reading = FrameAnalyzer.analyze(grainy).features.noiseSigma
+            // White grain reads at its deviation, on top of what the scan had.
+            let added = (max(0, reading * reading - base * base)).squareRoot()
+            #expect(added > 0.7 * sigma * scale && added < 1.3 * sigma * scale,
+                    "\(path): \(sigma * scale) added reads \(added) (base \(base), total \(reading))")
+            readings.append(reading)
+        }
+        #expect(readings == readings.sorted() && Set(readings).count == readings.count, "\(path): \(readings)")
     }
 }

@@ -8,7 +8,10 @@ import ImageCore
 /// noise of deviation σ its response has mean absolute value `6σ·√(2/π)`. Picture
 /// structure also answers, so the response is averaged over 16×16 blocks and the
 /// 10th percentile of the blocks is taken: the quietest tenth of the picture, where
-/// what is left is grain. Hard-clipped blocks (all 0 or all full scale) are left out.
+/// what is left is grain. Blocks with any sample at 0 or full scale are left out:
+/// clipping cuts the grain off there, and the quietest tenth would otherwise be the
+/// edges of crushed blacks and burnt highlights (a Rec.709 scan with 31 % of its samples
+/// at 0 read 0.56 of the grain added to it; now 0.7–1.3 on every corpus frame tested).
 /// The mask measures the fine (pixel-to-pixel) part of the grain: white noise reads
 /// at its deviation, film grain correlated over a pixel or two reads lower (a fifth
 /// to a third of its full deviation in synthetic reels); grain retention compares
@@ -145,7 +148,7 @@ public enum FrameAnalyzer {
         let block = 16
         let bx = max(1, (w - 2 + block - 1) / block), by = max(1, (h - 2 + block - 1) / block)
         var sums = [Int](repeating: 0, count: bx * by)
-        var clipped = [Bool](repeating: true, count: bx * by)
+        var clipped = [Bool](repeating: false, count: bx * by)
         let full = UInt16(truncatingIfNeeded: pixels.maxValue)
         pixels.samples.withUnsafeBufferPointer { s in
             sums.withUnsafeMutableBufferPointer { sums in
@@ -158,7 +161,7 @@ public enum FrameAnalyzer {
                         while x0 < w - 1 {
                             let x1 = min(x0 + block, w - 1)
                             var acc = 0
-                            var inRange = false
+                            var touches = false
                             // Wrapping arithmetic: 16-bit samples cannot overflow an Int
                             // here, and without overflow checks the loop vectorises.
                             for i in (row + x0)..<(row + x1) {
@@ -167,10 +170,10 @@ public enum FrameAnalyzer {
                                 let r = a &- 2 &* b &+ 4 &* Int(s[i])
                                 acc &+= r < 0 ? 0 &- r : r
                                 let v = s[i]
-                                inRange = inRange || (v != 0 && v != full)
+                                touches = touches || v == 0 || v == full
                             }
                             sums[k] += acc
-                            if inRange { clipped[k] = false }
+                            if touches { clipped[k] = true }
                             k += 1
                             x0 = x1
                         }
