@@ -88,6 +88,19 @@ struct ShotHistoryTests {
         #expect(starts.map(\.from) == [nil, nil, nil], "\(b) after \(a): \(starts.map(\.from))")
     }
 
+    @Test("a frame of another size or bit depth is a new shot, never a return, whatever it shows")
+    func geometryIsPartOfTheShot() throws {
+        let still = try ImageFile.read(contentsOf: Corpus.url("photos/Cannon_log10.dpx")).pixels
+        let frame = try SyntheticFrames.crop(still, x: 0, y: 0, width: 400, height: 300)
+        let smaller = try SyntheticFrames.crop(still, x: 0, y: 0, width: 398, height: 300)
+        let deeper = try PixelBuffer(width: frame.width, height: frame.height, channels: 3, bitDepth: 12,
+                                     samples: frame.samples.map { $0 << 2 })
+        let a = FrameAnalyzer.analyze(frame), b = FrameAnalyzer.analyze(smaller), c = FrameAnalyzer.analyze(deeper)
+        #expect(b.signature.distance(to: a.signature) < 0.01 && c.signature.distance(to: a.signature) < 0.01)
+        #expect(Self.play([a, b, a]).map(\.from) == [nil, nil, 0])
+        #expect(Self.play([a, c, a, c]).map(\.from) == [nil, nil, 0, 1])
+    }
+
     @Test("auto's codec choice follows the shot, and the shot the film returns to")
     func autoChoiceFollowsTheShot() throws {
         let cannon = try Self.pan("Cannon_log10", count: 2), still = try Self.pan("StillLife_log10", count: 1)

@@ -35,6 +35,8 @@ public struct ShotHistory: Sendable {
         var monochrome: Bool
         /// `FrameFeatures.texture`: mean gradient over full scale.
         var texture: Double
+        /// Width, height, channels and bit depth: frames of one shot share them.
+        var geometry: [Int]
     }
 
     /// The largest tone distance (`FrameSignature.distance`) at which a frame after a
@@ -53,8 +55,9 @@ public struct ShotHistory: Sendable {
         /// The tone distance (`FrameSignature.distance`); nil for the first frame.
         public var distance: Double?
         /// True when a scene cut lies before the frame: its tones moved more than
-        /// `FrameAnalyzer.sceneChangeThreshold`, or the picture turned from colour to
-        /// black and white or back (whatever its tones).
+        /// `FrameAnalyzer.sceneChangeThreshold`, the picture turned from colour to
+        /// black and white or back (whatever its tones), or its size, channels or bit
+        /// depth changed.
         public var isCut: Bool
     }
 
@@ -62,13 +65,15 @@ public struct ShotHistory: Sendable {
     /// frame recorded.
     @discardableResult
     public mutating func recordFrame(_ analysis: FrameAnalyzer.Result, index: Int) -> Change {
-        let look = Look(signature: analysis.signature, monochrome: analysis.features.monochrome,
-                        texture: analysis.features.texture)
+        let f = analysis.features
+        let look = Look(signature: analysis.signature, monochrome: f.monochrome, texture: f.texture,
+                        geometry: [f.width, f.height, f.channels, f.bitDepth])
         let previous = looks.keys.filter { $0 < index }.max().flatMap { looks[$0] }
         looks[index] = look
         guard let previous else { return Change(distance: nil, isCut: false) }
         let distance = look.signature.distance(to: previous.signature)
         let isCut = distance > FrameAnalyzer.sceneChangeThreshold || look.monochrome != previous.monochrome
+            || look.geometry != previous.geometry
         if isCut { cuts.insert(index) }
         return Change(distance: distance, isCut: isCut)
     }
@@ -130,11 +135,11 @@ public struct ShotHistory: Sendable {
         return best?.index
     }
 
-    /// The tone distance of two frames that look like the same shot (same colour kind,
-    /// tones within `returnThreshold`, texture within `returnTextureRatio`); nil when
-    /// they do not.
+    /// The tone distance of two frames that look like the same shot (same geometry and
+    /// colour kind, tones within `returnThreshold`, texture within `returnTextureRatio`);
+    /// nil when they do not.
     private static func sameLookDistance(_ a: Look, _ b: Look) -> Double? {
-        guard a.monochrome == b.monochrome else { return nil }
+        guard a.geometry == b.geometry, a.monochrome == b.monochrome else { return nil }
         let d = a.signature.distance(to: b.signature)
         guard d <= returnThreshold else { return nil }
         let low = min(a.texture, b.texture), high = max(a.texture, b.texture)
