@@ -101,6 +101,57 @@ struct RealCodecRunTests {
         #expect(encodes[4] <= 2, "the return starts at shot A's boundary: \(encodes)")
     }
 
+    /// The payload bytes of the candidate a run kept, from its output's seal.
+    static func keptPayloadBytes(_ out: URL, _ report: FrameReport) throws -> Int {
+        let name = try #require(report.codec), output = try #require(report.output)
+        let id = try #require(CodecID(rawValue: name))
+        let decoded = try CodecRegistry.codec(id).decode(try Data(contentsOf: out.appendingPathComponent(output)))
+        let seal = try Seal.decode(try #require(decoded.seal))
+        let kept = try #require(seal.searchTrace.first { $0.pass && $0.parameter == seal.parameter })
+        return kept.bytes
+    }
+
+    @Test("auto after a cut tries JPEG 2000 at the largest size that could beat HTJ2K: one encode when it cannot, its own search when it can")
+    func autoHoldsJPEG2000UnderHTJ2K() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        // A mostly black CG frame (HTJ2K far smaller) and a photographic scan (JPEG 2000 smaller).
+        let beach = try ImageFile.read(contentsOf: Corpus.url("sequence/beachball_0001.dpx")).pixels
+        let cannon = try ImageFile.read(contentsOf: Corpus.url("photos/Cannon_log10.dpx")).pixels
+        let frames = [("cg", try SyntheticFrames.crop(beach, x: 512, y: 384, width: 512, height: 384)),
+                      ("scan", try SyntheticFrames.crop(cannon, x: 200, y: 150, width: 320, height: 240))]
+        var winners: [String] = []
+        for (name, frame) in frames {
+            let src = dir.file("src-\(name)")
+            try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+            try RawFrameFile.encode(frame).write(to: src.appendingPathComponent("\(name)_0001.dpx"))
+            var kept: [CodecChoice: (report: FrameReport, bytes: Int)] = [:]
+            for choice in [CodecChoice.htj2k, .j2k, .auto] {
+                let out = dir.file("out-\(name)-\(choice.rawValue)")
+                let result = try await CompressionRun(sources: [src], output: out, settings: CompressionSettings(profile: .c1, codec: choice, jobs: 1),
+                                                      services: .rawFilesRealCodecs, toolVersion: "test").run()
+                let report = try #require(result.frames.first)
+                #expect(result.succeeded, "\(result.frames.compactMap(\.error))")
+                kept[choice] = (report, try Self.keptPayloadBytes(out, report))
+                if choice == .auto {
+                    let catalog = try Catalog(url: out.appendingPathComponent(Catalog.fileName))
+                    let j2kEncodes = try catalog.count("iterations", where: "codec = 'j2k'")
+                    let ht = try #require(kept[.htj2k]).bytes, j2 = try #require(kept[.j2k]).bytes
+                    let expected = Double(j2) * FrameProcessor.autoMargin < Double(ht) ? "j2k" : "htj2k"
+                    #expect(report.codec == expected, "\(name): HTJ2K \(ht) B, JPEG 2000 \(j2) B")
+                    if expected == "htj2k" {
+                        #expect(j2kEncodes <= 1, "\(name): JPEG 2000 needed \(j2kEncodes) encodes to lose")
+                        #expect(kept[.auto]?.bytes == ht)
+                    } else {
+                        // Its own search, started from the ceiling: within the size tolerance of a free search.
+                        #expect(abs(Double(kept[.auto]!.bytes) / Double(j2) - 1) <= 0.021, "\(name): \(kept[.auto]!.bytes) vs \(j2)")
+                    }
+                    winners.append(try #require(report.codec))
+                }
+            }
+        }
+        #expect(winners == ["htj2k", "j2k"], "both branches of the rule are exercised")
+    }
+
     @Test("lossless is exact and the source is rebuilt from the seal", arguments: [CodecChoice.j2k, .htj2k, .auto])
     func lossless(choice: CodecChoice) async throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }

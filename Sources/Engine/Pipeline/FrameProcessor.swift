@@ -79,14 +79,24 @@ struct FrameProcessor: Sendable {
         let sourceNoise = features.noiseSigmaPerChannel
 
         var results: [Encoded] = []
-        for id in codecs {
+        var traces: [(codec: CodecID, iterations: [SearchIteration])] = []
+        // `auto` searches HTJ2K first; JPEG 2000, whose knob is its file size, is then
+        // held to the sizes that could still win (see `autoCeiling`).
+        let order = codecs.count > 1 ? codecs.filter { $0 == .htj2k } + codecs.filter { $0 != .htj2k } : codecs
+        for id in order {
             let codec = try services.codec(id, threads)
-            results.append(try encode(toEncode, with: codec, source: source, mono: mono, sourceNoise: sourceNoise,
-                                      warmStart: warmStarts[id], coldStart: coldStarts[id]))
+            let ceiling = order.count > 1 ? Self.autoCeiling(for: codec, pixels: toEncode, against: results) : nil
+            if let ceiling, ceiling < codec.qualityRange.lowerBound {
+                traces.append((id, []))   // not even its smallest file would win: not tried
+                continue
+            }
+            let attempt = try encode(toEncode, with: codec, source: source, mono: mono, sourceNoise: sourceNoise,
+                                     warmStart: warmStarts[id], coldStart: coldStarts[id], ceiling: ceiling)
+            traces.append((id, attempt.iterations))
+            if let encoded = attempt.encoded { results.append(encoded) }
         }
         guard var chosen = results.first else { throw EngineError(.usage, "no codec to try") }
         if results.count > 1 { chosen = Self.autoPick(results) }
-        let traces = results.map { (codec: $0.codec.id, iterations: $0.iterations) }
 
         // The seal, with metrics measured on the decoded payload (the seal does not
         // change decoded samples; the written file is re-read below to prove it).
@@ -191,11 +201,23 @@ struct FrameProcessor: Sendable {
         }
     }
 
+    /// One codec's attempt: its best encoding, or nil when it was held under a
+    /// ceiling that nothing met; and every evaluation it made.
+    private struct Attempt {
+        var encoded: Encoded?
+        var iterations: [SearchIteration]
+    }
+
     /// The best encoding of `pixels` with one codec: the search for a lossy profile
     /// (falling back to lossless), a lossless encode otherwise.
+    ///
+    /// With a `ceiling` (`auto`: a codec that must beat one already searched), the
+    /// search stays at or below it and evaluates it first; when even the ceiling misses
+    /// the floors the codec cannot win, and the attempt has no encoding (and no lossless
+    /// fallback is made).
     private func encode(_ pixels: PixelBuffer, with codec: any Codec, source: PixelBuffer, mono: Bool,
                         sourceNoise: [Double], warmStart: QualitySearch.WarmStart?,
-                        coldStart: QualitySearch.WarmStart?) throws -> Encoded {
+                        coldStart: QualitySearch.WarmStart?, ceiling: Double? = nil) throws -> Attempt {
         func measure(_ stored: PixelBuffer) throws -> QualityMeasurement {
             var m = try services.measure(pixels, stored, threads)
             if mono { m.ssimPerChannel = Array(repeating: m.ssim, count: source.channels) }
@@ -214,15 +236,24 @@ struct FrameProcessor: Sendable {
                            fellBack: fellBack, stopReason: reason, iterations: iterations, next: nil)
         }
 
+        func attempt(_ e: Encoded) -> Attempt { Attempt(encoded: e, iterations: e.iterations) }
         guard !settings.profile.isLossless, codec.supportsLossy else {
-            return try lossless(fellBack: false, reason: nil, trace: [])
+            return attempt(try lossless(fellBack: false, reason: nil, trace: []))
         }
-        let search = QualitySearch(floor: settings.floor, range: codec.qualityRange, sizeTolerance: settings.sizeTolerance,
+        var range = codec.qualityRange
+        var warm = warmStart
+        if let ceiling, ceiling < range.upperBound {
+            range = range.lowerBound...max(range.lowerBound, ceiling)
+            // Start at the ceiling, stepping down along the slopes known for this codec.
+            let slopes = warmStart ?? coldStart
+            warm = .init(parameter: ceiling, marginSlope: slopes?.marginSlope, logSizeSlope: slopes?.logSizeSlope)
+        }
+        let search = QualitySearch(floor: settings.floor, range: range, sizeTolerance: settings.sizeTolerance,
                                    maxIterations: settings.maxIterations, defaultStart: coldStart?.parameter,
                                    logarithmic: codec.id == .j2k)
         // Each candidate's decoded frame lives only inside its evaluation: what is kept
         // is the payload and the digest of the samples as restored.
-        let outcome = try search.run(warm: warmStart, prior: coldStart) { p -> QualitySearch.Evaluation<(Data, String)> in
+        let outcome = try search.run(warm: warm, prior: coldStart) { p -> QualitySearch.Evaluation<(Data, String)> in
             let payload = try codec.encode(pixels, mode: .lossy(quality: p))
             let stored = try codec.decode(payload).pixels
             let m = try measure(stored)
@@ -230,19 +261,35 @@ struct FrameProcessor: Sendable {
                          payload: (payload, Self.restoredSHA256(stored, channels: mono ? source.channels : stored.channels)))
         }
         guard let best = outcome.best else {
-            return try lossless(fellBack: true, reason: outcome.stopReason, trace: outcome.iterations)
+            if ceiling != nil, range != codec.qualityRange { return Attempt(encoded: nil, iterations: outcome.iterations) }
+            return attempt(try lossless(fellBack: true, reason: outcome.stopReason, trace: outcome.iterations))
         }
-        return Encoded(codec: codec, payload: best.evaluation.payload.0, decodedSHA256: best.evaluation.payload.1,
-                       measurement: best.evaluation.measurement, parameter: best.parameter, fellBack: false,
-                       stopReason: outcome.stopReason, iterations: outcome.iterations, next: outcome.next)
+        return attempt(Encoded(codec: codec, payload: best.evaluation.payload.0, decodedSHA256: best.evaluation.payload.1,
+                               measurement: best.evaluation.measurement, parameter: best.parameter, fellBack: false,
+                               stopReason: outcome.stopReason, iterations: outcome.iterations, next: outcome.next))
     }
+
+    /// `auto`'s limit for JPEG 2000 after HTJ2K was searched: its knob is the file size
+    /// in percent of the raw samples, so the largest setting that could still win
+    /// (`autoPick`: a file under HTJ2K's by more than 5 %) is known before encoding, and
+    /// a JPEG 2000 search held under it needs one encode to learn that it cannot win.
+    /// Nil (no limit) for other codecs, when HTJ2K fell back to lossless, or when
+    /// nothing was searched before.
+    private static func autoCeiling(for codec: any Codec, pixels: PixelBuffer, against done: [Encoded]) -> Double? {
+        guard codec.id == .j2k, let ht = done.first(where: { $0.codec.id == .htj2k }), ht.parameter != nil else { return nil }
+        let raw = Double(pixels.width * pixels.height * pixels.channels * pixels.bitDepth) / 8
+        return 100 * Double(ht.payload.count) / autoMargin / raw
+    }
+
+    /// How much larger HTJ2K's file may be and still be kept by `auto`.
+    static let autoMargin = 1.05
 
     /// `auto`: HTJ2K when its file is at most 5 % larger than JPEG 2000's (it is about
     /// ten times faster to encode and decode), otherwise the smallest.
     private static func autoPick(_ results: [Encoded]) -> Encoded {
         let smallest = results.min { $0.payload.count < $1.payload.count } ?? results[0]
         if let ht = results.first(where: { $0.codec.id == .htj2k }),
-           Double(ht.payload.count) <= Double(smallest.payload.count) * 1.05 { return ht }
+           Double(ht.payload.count) <= Double(smallest.payload.count) * autoMargin { return ht }
         return smallest
     }
 

@@ -18,8 +18,9 @@ struct CompressCommand: AsyncParsableCommand {
             --codec auto encodes the first frame of each shot (after every scene cut) with
             both HTJ2K and JPEG 2000 and keeps, for the rest of the shot, HTJ2K when its
             file is at most 5 % larger (it encodes and decodes about ten times faster),
-            otherwise JPEG 2000. A cut back to a shot seen before keeps that shot's codec
-            and starts its search where that shot left off.
+            otherwise JPEG 2000. JPEG 2000 is tried first at the largest size that would
+            win, so where HTJ2K wins it costs one encode. A cut back to a shot seen before
+            keeps that shot's codec and starts its search where that shot left off.
 
             OUT receives frames/, reelpack.sqlite (the catalog), manifest-sha256.txt and
             summary.json. Exit status: 0 every frame done within its floors, 1 some frames
