@@ -112,6 +112,30 @@ struct ShotHistoryTests {
         #expect(history.autoChoice(index: 2) == .j2k)  // back to the first shot
     }
 
+    @Test("a long run remembers a bounded window: a shot from long ago is not a return, and memory stays bounded")
+    func boundedWindow() throws {
+        let cannon = try Self.pan("Cannon_log10", count: 2), still = try Self.pan("StillLife_log10", count: 1)
+        var history = ShotHistory()
+        history.recordFrame(cannon[0], index: 0)
+        history.recordBoundary(Self.boundary(0), codec: .htj2k, index: 0)
+        // A long other shot: far more frames than the window.
+        let last = 3 * ShotHistory.window
+        for i in 1...last {
+            history.recordFrame(still[0], index: i)
+            history.recordBoundary(Self.boundary(i), codec: .htj2k, index: i)
+        }
+        #expect(history.remembered <= 2 * ShotHistory.window + 1)
+        history.recordFrame(cannon[1], index: last + 1)
+        #expect(history.warmStart(index: last + 1, codec: .htj2k) == nil, "a return beyond the window")
+        // Within the window, a return is found.
+        var recent = ShotHistory()
+        recent.recordFrame(cannon[0], index: 0)
+        recent.recordBoundary(Self.boundary(0), codec: .htj2k, index: 0)
+        for i in 1..<(ShotHistory.window / 2) { recent.recordFrame(still[0], index: i) }
+        recent.recordFrame(cannon[1], index: ShotHistory.window / 2)
+        #expect(recent.warmStart(index: ShotHistory.window / 2, codec: .htj2k)?.parameter == 0)
+    }
+
     @Test("with frames in flight, a frame starts from the nearest earlier frame already done")
     func framesInFlight() throws {
         let frames = try Self.pan("Desk_log10", count: 4)

@@ -242,7 +242,8 @@ struct FrameProcessor: Sendable {
         }
         var range = codec.qualityRange
         var warm = warmStart
-        if let ceiling, ceiling < range.upperBound {
+        let held = ceiling.map { $0 < range.upperBound } ?? false
+        if held, let ceiling {
             range = range.lowerBound...max(range.lowerBound, ceiling)
             // Start at the ceiling, stepping down along the slopes known for this codec.
             let slopes = warmStart ?? coldStart
@@ -261,7 +262,7 @@ struct FrameProcessor: Sendable {
                          payload: (payload, Self.restoredSHA256(stored, channels: mono ? source.channels : stored.channels)))
         }
         guard let best = outcome.best else {
-            if ceiling != nil, range != codec.qualityRange { return Attempt(encoded: nil, iterations: outcome.iterations) }
+            if held { return Attempt(encoded: nil, iterations: outcome.iterations) }
             return attempt(try lossless(fellBack: true, reason: outcome.stopReason, trace: outcome.iterations))
         }
         return attempt(Encoded(codec: codec, payload: best.evaluation.payload.0, decodedSHA256: best.evaluation.payload.1,

@@ -25,9 +25,21 @@ public struct ShotHistory: Sendable {
     private var boundaries: [Int: [CodecID: QualitySearch.WarmStart]] = [:]
     private var cuts: Set<Int> = []
     private var autoChoices: [Int: CodecID] = [:]
+    /// The highest frame index recorded.
+    private var newest = Int.min
 
     /// An empty history (the start of a run).
     public init() {}
+
+    /// How many frames back the history reaches: frames more than this many indices
+    /// before the newest one recorded are forgotten (2048 frames: 85 s at 24 fps). Every
+    /// question then costs the same at the end of a feature as at its start; a return
+    /// is looked for among the shots of the last minute and a half, and a cold start
+    /// takes the median of the boundaries found there.
+    public static let window = 2048
+
+    /// Frames remembered (for tests: bounded by about twice `window`).
+    var remembered: Int { looks.count }
 
     /// What a frame looks like, to recognise a shot the film returns to.
     private struct Look: Sendable {
@@ -70,6 +82,8 @@ public struct ShotHistory: Sendable {
                         geometry: [f.width, f.height, f.channels, f.bitDepth])
         let previous = looks.keys.filter { $0 < index }.max().flatMap { looks[$0] }
         looks[index] = look
+        newest = max(newest, index)
+        forgetOldFrames()
         guard let previous else { return Change(distance: nil, isCut: false) }
         let distance = look.signature.distance(to: previous.signature)
         let isCut = distance > FrameAnalyzer.sceneChangeThreshold || look.monochrome != previous.monochrome
@@ -78,8 +92,16 @@ public struct ShotHistory: Sendable {
         return Change(distance: distance, isCut: isCut)
     }
 
-    /// True when frame `index` was recorded as the first of a shot.
-    public func isCut(_ index: Int) -> Bool { cuts.contains(index) }
+    /// Drops what is older than `window` frames before the newest, once twice that
+    /// many frames are held (so the cost is spread thin).
+    private mutating func forgetOldFrames() {
+        guard looks.count > 2 * Self.window else { return }
+        let oldest = newest - Self.window
+        looks = looks.filter { $0.key >= oldest }
+        boundaries = boundaries.filter { $0.key >= oldest }
+        autoChoices = autoChoices.filter { $0.key >= oldest }
+        cuts = cuts.filter { $0 >= oldest }
+    }
 
     /// Where frame `index`'s search should start for `codec` (boundary and slopes of
     /// its source frame, see the type's notes), or nil for a cold start.
@@ -97,8 +119,8 @@ public struct ShotHistory: Sendable {
     }
 
     /// Where a frame without a warm start starts for `codec`: the median boundary and
-    /// slopes of the frames done so far in this run, or the codec's general prior
-    /// (see `SearchPrior`).
+    /// slopes of the frames done so far in this run (within `window`), or the codec's
+    /// general prior (see `SearchPrior`).
     public func coldStart(codec: CodecID) -> QualitySearch.WarmStart? {
         SearchPrior.combining(boundaries.keys.sorted().compactMap { boundaries[$0]?[codec] }, codec: codec)
     }
