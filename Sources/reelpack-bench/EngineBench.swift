@@ -209,6 +209,8 @@ enum EngineBench {
         // returned to, else cold from the run's prior.
         var history = ShotHistory()
         let noReturns = ProcessInfo.processInfo.environment["REELPACK_BENCH_NO_RETURNS"] != nil
+        // REELPACK_BENCH_TOLERANCE=0.04: the search's size tolerance (default 2 %).
+        let tolerance = ProcessInfo.processInfo.environment["REELPACK_BENCH_TOLERANCE"].flatMap(Double.init) ?? 0.02
         var returnIterations: [Int] = []
         for i in reel.frames.indices {
             history.recordFrame(analyses[i], index: i)
@@ -217,7 +219,7 @@ enum EngineBench {
             let returned = reel.sequence && history.isReturn(index: i, codec: codec.id)
             let warm = reel.sequence && !(returned && noReturns) ? history.warmStart(index: i, codec: codec.id) : nil
             let prior = history.coldStart(codec: codec.id)
-            let search = QualitySearch(floor: floor, range: codec.qualityRange, defaultStart: prior?.parameter,
+            let search = QualitySearch(floor: floor, range: codec.qualityRange, sizeTolerance: tolerance, defaultStart: prior?.parameter,
                                        logarithmic: logarithmic)
             let evaluate = evaluator(i)
             let t0 = Date()
