@@ -48,7 +48,7 @@ enum EngineBench {
         let ffSeconds = Date().timeIntervalSince(ffStart)
 
         for (profile, codec) in [(Profile.lossless, CodecChoice.htj2k), (.lossless, .j2k), (.c0, .htj2k), (.c1, .htj2k),
-                                 (.c2, .htj2k), (.c1, .j2k)] {
+                                 (.c2, .htj2k), (.c1, .j2k), (.c1, .auto)] {
             let out = scratch.file("out-\(profile.rawValue)-\(codec.rawValue)")
             let settings = CompressionSettings(profile: profile, codec: codec, jobs: 2)
             let result = try blocking {
