@@ -124,11 +124,14 @@ struct CompressCommand: AsyncParsableCommand {
 
     static func summaryText(_ s: RunSummary) -> String {
         func f(_ v: Double?, _ d: Int) -> String { v.map { String(format: "%.\(d)f", $0) } ?? "–" }
+        let psnr = s.psnrMin == nil && s.frameCount > s.failed
+            ? "every frame identical to its source"
+            : "min \(f(s.psnrMin, 2)) dB   mean \(f(s.psnrMean, 2)) dB   (identical frames excluded)"
         return """
             frames      \(s.frameCount) (\(s.frameCount - s.failed - s.kept) done, \(s.kept) kept, \(s.failed) failed, \(s.losslessFallbacks) stored losslessly)
             bytes       \(s.sourceBytes) → \(s.outputBytes)   ratio \(f(s.ratio, 2)):1   storage reduction \(f(s.storageReduction * 100, 1)) %
             SSIM        min \(f(s.ssimMin, 5))   mean \(f(s.ssimMean, 5))
-            PSNR        min \(f(s.psnrMin, 2)) dB   mean \(f(s.psnrMean, 2)) dB   (identical frames excluded)
+            PSNR        \(psnr)
             tile floor  min \(f(s.tileFloorMin, 5))   mean \(f(s.tileFloorMean, 5))
             iterations  \(s.iterations) (\(f(s.meanIterations, 1)) per frame)
             time        \(f(s.seconds, 1)) s
