@@ -44,39 +44,12 @@ struct RealCodecRunTests {
         }
     }
 
-    @Test("auto decides per shot: both codecs on the first frame of each shot, one for the frames after it")
-    func autoPerShot() async throws {
-        let dir = try TemporaryDirectory(); defer { dir.remove() }
+    /// `compress --codec auto` at C1 over synthetic frames whose tones are shifted by
+    /// `shifts` (0.3 apart is a cut); the catalog and, per frame, the encodes each codec made.
+    static func autoRun(_ dir: TemporaryDirectory, shifts: [Double]) async throws -> (catalog: Catalog, encodes: [(j2k: Int, htj2k: Int)]) {
         let src = dir.file("src")
         try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
-        // Two shots of two frames: a mid-grey scene, then a much brighter one (a cut).
-        for i in 0..<4 {
-            let frame = try SyntheticFrame.make(width: 96, height: 72, bitDepth: 10, grain: 4, seed: UInt64(i + 11),
-                                                shift: i < 2 ? 0 : 0.3)
-            try RawFrameFile.encode(frame).write(to: src.appendingPathComponent(String(format: "shot_%04d.dpx", i + 1)))
-        }
-        let out = dir.file("out")
-        let result = try await CompressionRun(sources: [src], output: out, settings: CompressionSettings(profile: .c1, codec: .auto, jobs: 1),
-                                              services: .rawFilesRealCodecs, toolVersion: "test").run()
-        #expect(result.succeeded, "\(result.frames.compactMap(\.error))")
-        let catalog = try Catalog(url: out.appendingPathComponent(Catalog.fileName))
-        var codecsTried: [Int] = []
-        for i in 1...4 {
-            let frame = "(SELECT id FROM frames WHERE name = 'shot_000\(i).dpx')"
-            let j2k = try catalog.count("iterations", where: "codec = 'j2k' AND frameId = \(frame)")
-            let ht = try catalog.count("iterations", where: "codec = 'htj2k' AND frameId = \(frame)")
-            codecsTried.append((j2k > 0 ? 1 : 0) + (ht > 0 ? 1 : 0))
-        }
-        #expect(codecsTried == [2, 1, 2, 1])
-    }
-
-    @Test("a cut back to an earlier shot keeps that shot's codec and starts from its boundary")
-    func returnToEarlierShot() async throws {
-        let dir = try TemporaryDirectory(); defer { dir.remove() }
-        let src = dir.file("src")
-        try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
-        // Shot A, shot B (much brighter), shot A again: A A B B A.
-        for (i, shift) in [0, 0, 0.3, 0.3, 0].enumerated() {
+        for (i, shift) in shifts.enumerated() {
             let frame = try SyntheticFrame.make(width: 96, height: 72, bitDepth: 10, grain: 4, seed: UInt64(i + 11), shift: shift)
             try RawFrameFile.encode(frame).write(to: src.appendingPathComponent(String(format: "shot_%04d.dpx", i + 1)))
         }
@@ -85,20 +58,33 @@ struct RealCodecRunTests {
                                               services: .rawFilesRealCodecs, toolVersion: "test").run()
         #expect(result.succeeded, "\(result.frames.compactMap(\.error))")
         let catalog = try Catalog(url: out.appendingPathComponent(Catalog.fileName))
+        let encodes = try shifts.indices.map { i in
+            let frame = "(SELECT id FROM frames WHERE name = '\(String(format: "shot_%04d.dpx", i + 1))')"
+            return (j2k: try catalog.count("iterations", where: "codec = 'j2k' AND frameId = \(frame)"),
+                    htj2k: try catalog.count("iterations", where: "codec = 'htj2k' AND frameId = \(frame)"))
+        }
+        return (catalog, encodes)
+    }
+
+    @Test("auto decides per shot: both codecs on the first frame of each shot, one for the frames after it")
+    func autoPerShot() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        // Two shots of two frames: a mid-grey scene, then a much brighter one (a cut).
+        let (_, encodes) = try await Self.autoRun(dir, shifts: [0, 0, 0.3, 0.3])
+        #expect(encodes.map { ($0.j2k > 0 ? 1 : 0) + ($0.htj2k > 0 ? 1 : 0) } == [2, 1, 2, 1])
+    }
+
+    @Test("a cut back to an earlier shot keeps that shot's codec and starts from its boundary")
+    func returnToEarlierShot() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        // Shot A, shot B (much brighter), shot A again: A A B B A.
+        let (catalog, encodes) = try await Self.autoRun(dir, shifts: [0, 0, 0.3, 0.3, 0])
         let cuts = try (1...5).map {
             try catalog.count("features", where: "json LIKE '%\"isSceneCut\":true%' AND frameId = (SELECT id FROM frames WHERE name = 'shot_000\($0).dpx')")
         }
         #expect(cuts == [0, 0, 1, 0, 1])
-        var codecsTried: [Int] = [], encodes: [Int] = []
-        for i in 1...5 {
-            let frame = "(SELECT id FROM frames WHERE name = 'shot_000\(i).dpx')"
-            let j2k = try catalog.count("iterations", where: "codec = 'j2k' AND frameId = \(frame)")
-            let ht = try catalog.count("iterations", where: "codec = 'htj2k' AND frameId = \(frame)")
-            codecsTried.append((j2k > 0 ? 1 : 0) + (ht > 0 ? 1 : 0))
-            encodes.append(j2k + ht)
-        }
-        #expect(codecsTried == [2, 1, 2, 1, 1], "the return to shot A tries one codec")
-        #expect(encodes[4] <= 2, "the return starts at shot A's boundary: \(encodes)")
+        #expect(encodes.map { ($0.j2k > 0 ? 1 : 0) + ($0.htj2k > 0 ? 1 : 0) } == [2, 1, 2, 1, 1], "the return to shot A tries one codec")
+        #expect(encodes[4].j2k + encodes[4].htj2k <= 2, "the return starts at shot A's boundary: \(encodes)")
     }
 
     /// The payload bytes of the candidate a run kept, from its output's seal.
