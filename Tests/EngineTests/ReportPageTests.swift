@@ -1,4 +1,4 @@
-import Engine
+@testable import Engine
 import Foundation
 import ImageCore
 import TestSupport
@@ -31,6 +31,23 @@ import Testing
                                             tool: "reelpack 0.1.0")
         return ReportModel(settings: settings, frames: frames,
                            events: [.init(date: "2026-11-25T05:00:00Z", type: "compression", outcome: "success", detail: "24 frames", agent: "reelpack 0.1.0")])
+    }
+
+    /// The y-axis tick labels of a chart (the texts right-aligned left of the plot).
+    static func yLabels(_ svg: String) -> [String] {
+        svg.components(separatedBy: "<text x=\"\(SVGChart.fmt(SVGChart.margin.left - 6))\"").dropFirst()
+            .map { part in String(part.drop { $0 != ">" }.dropFirst().prefix { $0 != "<" }) }
+    }
+
+    @Test("axis labels stay distinct when the chart's format is coarser than the range")
+    func axisLabelsAreDistinct() throws {
+        let narrow = Self.yLabels(SVGChart.line(values: [0.803, 0.806, 0.812, 0.809], floor: 0.8, label: "grain", color: "#000",
+                                                format: { String(format: "%.2f", $0) }))
+        #expect(narrow.count == 5 && Set(narrow).count == 5, "\(narrow)")
+        // A range the format already tells apart keeps the chart's own labels.
+        let wide = Self.yLabels(SVGChart.line(values: [30, 40, 50], floor: nil, label: "PSNR", color: "#000",
+                                              format: { String(format: "%.0f", $0) }))
+        #expect(wide.count == 5 && Set(wide).count == 5 && wide.allSatisfy { !$0.contains(".") }, "\(wide)")
     }
 
     @Test func totalsCountOnlyWrittenFramesInTheBytes() {

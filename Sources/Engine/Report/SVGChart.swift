@@ -102,10 +102,17 @@ enum SVGChart {
     private static func axes(lo: Double, hi: Double, count: Int, format: (Double) -> String, y: (Double) -> Double) -> String {
         var s = ""
         let plotRight = width - margin.right
-        for k in 0...4 {
-            let v = lo + (hi - lo) * Double(k) / 4
+        let ticks = (0...4).map { lo + (hi - lo) * Double($0) / 4 }
+        var labels = ticks.map(format)
+        if Set(labels).count < labels.count {
+            // The chart's format is too coarse for this range (0.81, 0.81, 0.81): as many
+            // decimals as the tick step needs.
+            let digits = max(0, min(8, Int((-log10(max((hi - lo) / 4, 1e-12))).rounded(.up)) + 1))
+            labels = ticks.map { String(format: "%.\(digits)f", $0) }
+        }
+        for (v, label) in zip(ticks, labels) {
             s += "<line x1=\"\(fmt(margin.left))\" x2=\"\(fmt(plotRight))\" y1=\"\(fmt(y(v)))\" y2=\"\(fmt(y(v)))\" stroke=\"#e3e3e3\"/>"
-            s += "<text x=\"\(fmt(margin.left - 6))\" y=\"\(fmt(y(v) + 4))\" text-anchor=\"end\" font-size=\"11\" fill=\"#555\">\(format(v))</text>"
+            s += "<text x=\"\(fmt(margin.left - 6))\" y=\"\(fmt(y(v) + 4))\" text-anchor=\"end\" font-size=\"11\" fill=\"#555\">\(label)</text>"
         }
         if count > 0 {
             s += "<text x=\"\(fmt(margin.left))\" y=\"\(fmt(height - 14))\" font-size=\"11\" fill=\"#555\">1</text>"
