@@ -24,6 +24,37 @@ struct RestoreTests {
         try Restorer(output: out, destination: dest, format: format, overwrite: overwrite, threads: 2, toolVersion: "test").run()
     }
 
+    @Test("frames restored several at once: the same files and report as one at a time")
+    func parallelEqualsSequential() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let files = ["third-party/ffmpeg_gray.dpx", "third-party/oiio_luma10.dpx", "third-party/oiio_rgb10_packed.dpx",
+                     "third-party/ffmpeg_gbrp12le.dpx", "third-party/flower-rgb-contig-16.tif"]
+        let (out, _) = try await ValidationFixture.compress(files, in: dir)
+        let one = try Restorer(output: out, destination: dir.file("one"), threads: 1, jobs: 1, toolVersion: "test").run()
+        let three = try Restorer(output: out, destination: dir.file("three"), threads: 3, jobs: 3, toolVersion: "test").run()
+        #expect(one.failed == 0 && three.failed == 0 && one.frames.count == 5)
+        func sameExceptFolder(_ a: Restorer.FrameResult, _ b: Restorer.FrameResult) -> Bool {
+            a.output == b.output && a.status == b.status && a.byteExact == b.byteExact && a.sha256 == b.sha256
+                && a.restored.map { ($0 as NSString).lastPathComponent } == b.restored.map { ($0 as NSString).lastPathComponent }
+        }
+        #expect(zip(one.frames, three.frames).allSatisfy(sameExceptFolder))
+    }
+
+    @Test("two outputs restored at once to the same name: one is written, the other fails, nothing is replaced")
+    func sameNameAtOnceIsNotReplaced() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let (out, _) = try await ValidationFixture.compress(["third-party/ffmpeg_gray.dpx"], in: dir)
+        let only = try #require(ValidationFixture.outputs(out).first)
+        // A second output whose seal names the same source (as a copy in frames/ would).
+        let copy = (only as NSString).deletingPathExtension + "-copy." + (only as NSString).pathExtension
+        try FileManager.default.copyItem(at: out.appendingPathComponent(only), to: out.appendingPathComponent(copy))
+        let report = try Restorer(output: out, destination: dir.file("dest"), threads: 2, jobs: 2, toolVersion: "test").run()
+        #expect(report.frames.count == 2)
+        #expect(report.restored == 1 && report.failed == 1, "\(report.frames.map(\.note))")
+        #expect(report.frames.contains { $0.note.contains("already exists") })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file("dest").path) == ["ffmpeg_gray.dpx"])
+    }
+
     @Test func losslessCorpusDPXComeBackByteForByte() async throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }
         let files = Self.byteExactSet

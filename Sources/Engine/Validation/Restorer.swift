@@ -24,21 +24,26 @@ public struct Restorer: Sendable {
     public var overwrite: Bool
     /// Codecs and formats used.
     public var services: EngineServices
-    /// Library threads per decode.
+    /// Library threads in all: `jobs` frames are restored at once, each decode with
+    /// `threads / jobs` of them.
     public var threads: Int
+    /// Frames restored at once. Each holds its output file, its decoded frame and the
+    /// file being written.
+    public var jobs: Int
     /// `"reelpack <version>"`, the agent of the recorded event.
     public var agent: String
 
     /// A restore of `output` into `destination`.
     public init(output: URL, destination: URL, format: Format? = nil, overwrite: Bool = false,
                 services: EngineServices = .standard, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                toolVersion: String) {
+                jobs: Int = ProcessInfo.processInfo.activeProcessorCount, toolVersion: String) {
         self.folder = OutputFolder(url: output)
         self.destination = destination
         self.format = format
         self.overwrite = overwrite
         self.services = services
         self.threads = max(1, threads)
+        self.jobs = max(1, jobs)
         self.agent = "reelpack \(toolVersion)"
     }
 
@@ -86,7 +91,7 @@ public struct Restorer: Sendable {
         }
     }
 
-    /// Restores every output in `frames/`.
+    /// Restores every output in `frames/`, `jobs` at a time.
     /// - Throws: `EngineError.usage` when OUT has no `frames/`, when `destination` is
     ///   `OUT/frames`, or when it cannot be created. Frame failures are in the report.
     public func run(progress: ((Int, Int) -> Void)? = nil) throws -> Report {
@@ -105,12 +110,10 @@ public struct Restorer: Sendable {
             throw EngineError(.usage, file: destination.path, "cannot create: \(error.localizedDescription)")
         }
         let files = folder.frameFiles()
-        var results: [FrameResult] = []
-        for (i, path) in files.enumerated() {
-            results.append(restore(path))
-            progress?(i + 1, files.count)
-        }
-        let report = Report(frames: results)
+        var perJob = self
+        perJob.threads = max(1, threads / max(1, min(jobs, files.count)))
+        let worker = perJob
+        let report = Report(frames: ParallelWork.map(files, jobs: jobs, progress: progress) { worker.restore($0) })
         folder.recordEvent(type: "restore", agent: agent, outcome: report.failed == 0 ? "success" : "failure",
                            detail: "restore to \(destination.path): \(report.restored) restored (\(report.byteExact) byte for byte), \(report.failed) failed")
         return report
@@ -173,9 +176,7 @@ public struct Restorer: Sendable {
                 throw EngineError(.usage, file: final.path, "already exists (pass --overwrite to replace it)")
             }
             try bytes.write(to: tmp)
-            guard rename(tmp.path, final.path) == 0 else {
-                throw EngineError(.io, file: final.path, "cannot rename the temporary file into place: \(String(cString: strerror(errno)))")
-            }
+            try Self.moveIntoPlace(tmp, final, overwrite: overwrite)
             r.restored = final.path
             r.sha256 = Digest.sha256(bytes)
             r.status = "ok"
@@ -185,5 +186,24 @@ public struct Restorer: Sendable {
             r.note = "\(error)"
         }
         return r
+    }
+
+    /// Gives `tmp` the name `final`. Without `overwrite` a file that appeared under that
+    /// name meanwhile (another frame restored at the same time to the same name) is never
+    /// replaced: a hard link fails when the name exists, in one step.
+    private static func moveIntoPlace(_ tmp: URL, _ final: URL, overwrite: Bool) throws {
+        if !overwrite {
+            if link(tmp.path, final.path) == 0 {
+                unlink(tmp.path)
+                return
+            }
+            if errno == EEXIST {
+                throw EngineError(.usage, file: final.path, "already exists (pass --overwrite to replace it)")
+            }
+            // A file system without hard links: the check made before writing stands.
+        }
+        guard rename(tmp.path, final.path) == 0 else {
+            throw EngineError(.io, file: final.path, "cannot rename the temporary file into place: \(String(cString: strerror(errno)))")
+        }
     }
 }

@@ -146,16 +146,12 @@ public struct Verifier: Sendable {
         var perJob = self
         perJob.threads = max(1, threads / jobs)
         let worker = perJob
-        let state = CheckState(count: onDisk.count, progress: progress)
         let digests = manifest.digests
-        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
-            while let i = state.next() {
-                var result = worker.check(onDisk[i], expected: digests[onDisk[i]], sourceIndex: sourceIndex)
-                result.status = result.problems.isEmpty ? "ok" : "failed"
-                state.finish(i, result)
-            }
+        results += ParallelWork.map(onDisk, jobs: jobs, progress: progress) { path in
+            var result = worker.check(path, expected: digests[path], sourceIndex: sourceIndex)
+            result.status = result.problems.isEmpty ? "ok" : "failed"
+            return result
         }
-        results += state.results.compactMap { $0 }
         results.sort { $0.output < $1.output }
         var summary = Summary(frameCount: results.count, failed: results.filter(\.failed).count, missing: missing,
                               extra: extra, manifestProblems: manifestProblems,
@@ -247,45 +243,6 @@ public struct Verifier: Sendable {
             r.problems.append("source: \(error)")
         }
         return r
-    }
-
-    /// The outputs still to check and the results so far, shared by the jobs.
-    // @unchecked Sendable: every mutable property is read and written under `lock`
-    // only, and the caller's `progress` is called under it too (one call at a time).
-    private final class CheckState: @unchecked Sendable {
-        private let lock = NSLock()
-        private var nextIndex = 0
-        private var done = 0
-        private let count: Int
-        private let progress: ((Int, Int) -> Void)?
-        private var stored: [FrameResult?]
-
-        init(count: Int, progress: ((Int, Int) -> Void)?) {
-            self.count = count
-            self.progress = progress
-            stored = Array(repeating: nil, count: count)
-        }
-
-        /// The results, by output index (read once every job has finished).
-        var results: [FrameResult?] { lock.withLock { stored } }
-
-        /// The next output to check, or nil when all are taken.
-        func next() -> Int? {
-            lock.withLock {
-                guard nextIndex < count else { return nil }
-                defer { nextIndex += 1 }
-                return nextIndex
-            }
-        }
-
-        /// Stores output `i`'s result and reports progress, one job at a time.
-        func finish(_ i: Int, _ result: FrameResult) {
-            lock.withLock {
-                stored[i] = result
-                done += 1
-                progress?(done, count)
-            }
-        }
     }
 
     /// Source files by name: `url` itself when it is a file, else every file under it.

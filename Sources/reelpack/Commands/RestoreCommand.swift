@@ -28,8 +28,11 @@ struct RestoreCommand: ParsableCommand {
     @Flag(help: "Replace files that already exist in the destination.")
     var overwrite = false
 
-    @Option(help: "Library threads per decode (default: the number of cores).")
+    @Option(help: "Library threads in all, shared by the frames restored at once (default: the number of cores).")
     var threads: Int?
+
+    @Option(help: "Frames restored at once (default: the number of cores).")
+    var jobs: Int?
 
     @Flag(help: "Print one JSON document on stdout.")
     var json = false
@@ -39,12 +42,14 @@ struct RestoreCommand: ParsableCommand {
             throw ValidationError("unknown format \(format): use dpx or tiff")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() throws {
         let restorer = Restorer(output: URL(fileURLWithPath: folder), destination: URL(fileURLWithPath: destination),
                                 format: format.flatMap { Restorer.Format(rawValue: $0.lowercased()) },
                                 overwrite: overwrite, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                                 toolVersion: ReelpackVersion.string)
         var lastNote = Date()
         let report: Restorer.Report
