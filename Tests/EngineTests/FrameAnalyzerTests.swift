@@ -57,13 +57,14 @@ struct FrameAnalyzerTests {
 
     @Test("scene change: the next frame of a shot is close, a different picture is a cut")
     func sceneChange() throws {
-        let a = FrameAnalyzer.analyze(try SyntheticFrame.make(grain: 3, seed: 1))
-        let b = FrameAnalyzer.analyze(try SyntheticFrame.make(grain: 3, seed: 2), previous: a.signature)
-        let cut = FrameAnalyzer.analyze(try SyntheticFrame.make(grain: 3, seed: 3, shift: 0.3), previous: b.signature)
-        #expect(a.features.sceneChange == nil)
-        #expect(try #require(b.features.sceneChange) < 0.1)
-        #expect(!b.features.isSceneCut)
-        #expect(cut.features.isSceneCut)
+        var history = ShotHistory()
+        let a = history.recordFrame(FrameAnalyzer.analyze(try SyntheticFrame.make(grain: 3, seed: 1)), index: 0)
+        let b = history.recordFrame(FrameAnalyzer.analyze(try SyntheticFrame.make(grain: 3, seed: 2)), index: 1)
+        let cut = history.recordFrame(FrameAnalyzer.analyze(try SyntheticFrame.make(grain: 3, seed: 3, shift: 0.3)), index: 2)
+        #expect(a.distance == nil)
+        #expect(try #require(b.distance) < 0.1)
+        #expect(!b.isCut)
+        #expect(cut.isCut)
     }
 }
 
@@ -87,12 +88,10 @@ struct FilmAnalysisTests {
         let bw = try FilmSynthesizer(width: 128, height: 72, kind: .bw)
         #expect(FrameAnalyzer.analyze(bw.frame(0)).features.monochrome)
         let action = try FilmSynthesizer(width: 128, height: 72, kind: .action, seed: 5)
-        var previous: FrameSignature?
+        var history = ShotHistory()
         var cuts: [Int] = []
-        for i in 0..<8 {
-            let r = FrameAnalyzer.analyze(action.frame(i), previous: previous)
-            if r.features.isSceneCut { cuts.append(i) }
-            previous = r.signature
+        for i in 0..<8 where history.recordFrame(FrameAnalyzer.analyze(action.frame(i)), index: i).isCut {
+            cuts.append(i)
         }
         #expect(cuts == [action.shotLength], "cuts at \(cuts)")
     }

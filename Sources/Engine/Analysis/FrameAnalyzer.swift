@@ -28,9 +28,10 @@ public enum FrameAnalyzer {
         public var signature: FrameSignature
     }
 
-    /// Analyses `pixels`; `previous` is the signature of the frame before it in the
-    /// sequence, for the scene-change signal.
-    public static func analyze(_ pixels: PixelBuffer, previous: FrameSignature? = nil) -> Result {
+    /// Analyses `pixels` on its own. The scene-change fields (`sceneChange`,
+    /// `isSceneCut`) compare a frame with the one before it: `ShotHistory.recordFrame`
+    /// fills them, with the one cut rule `compress` and `analyze` share.
+    public static func analyze(_ pixels: PixelBuffer) -> Result {
         let w = pixels.width, h = pixels.height, n = pixels.planeSize
         let colour = min(3, pixels.channels == 2 ? 1 : pixels.channels)   // leave alpha out
         let full = pixels.maxValue
@@ -106,7 +107,6 @@ public enum FrameAnalyzer {
         let text = TextDetector.detect(pixels, noiseSigma: noise)
 
         let sig = FrameSignature(histograms: signature)
-        let change = previous.map { sig.distance(to: $0) }
         let total = Double(count)
         let features = FrameFeatures(
             width: w, height: h, channels: pixels.channels, bitDepth: pixels.bitDepth,
@@ -120,7 +120,7 @@ public enum FrameAnalyzer {
             saturation: saturation, monochrome: monochrome,
             noiseSigma: noise, noiseSigmaPerChannel: noisePerChannel,
             edgeDensity: edges, texture: texture, smoothShare: smooth,
-            sceneChange: change, isSceneCut: (change ?? 0) > sceneChangeThreshold,
+            sceneChange: nil, isSceneCut: false,
             textKind: text.kind?.rawValue, textScore: text.score, textBand: text.band)
         return Result(features: features, signature: sig)
     }

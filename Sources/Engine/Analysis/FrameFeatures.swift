@@ -48,11 +48,12 @@ public struct FrameFeatures: Sendable, Codable, Equatable {
     /// Share of 16×16 blocks that are smooth but not clipped (mean |∂x| + |∂y| at most
     /// 0.6 % of full scale): gentle gradients, where banding shows first.
     public var smoothShare: Double
-    /// Histogram distance to the previous frame, 0 (same) … 1 (disjoint); nil for a first frame.
+    /// Histogram distance to the previous frame, 0 (same) … 1 (disjoint); nil for a first
+    /// frame (and for a frame analysed alone). Set by `ShotHistory.recordFrame`.
     public var sceneChange: Double?
-    /// True when a scene cut lies before this frame: `sceneChange` exceeds
-    /// `FrameAnalyzer.sceneChangeThreshold`, or, in a run (`ShotHistory`), the picture
-    /// turned from colour to black and white or back.
+    /// True when a scene cut lies before this frame (`ShotHistory.Change.isCut`: the tones
+    /// jumped past `FrameAnalyzer.sceneChangeThreshold`, the picture turned from colour to
+    /// black and white or back, or its geometry changed).
     public var isSceneCut: Bool
     /// Text found by `TextDetector`: "title" (a title card: text on a flat background
     /// filling the frame) or "subtitles" (burned-in text near the bottom of a picture);
