@@ -220,7 +220,7 @@ public struct CompressionRun: Sendable {
                                           coldStarts: typicalStarts)
             }
             if choice == .auto { await memory.recordAuto(written.codec, index: item.index) }
-            if let p = written.warm { await memory.recordParameter(p, codec: written.codec, index: item.index) }
+            if let p = written.warm { await memory.recordBoundary(p, codec: written.codec, index: item.index) }
             if let frameID {
                 for trace in written.traces {
                     try catalog.recordIterations(frameID: frameID, runID: runID, codec: trace.codec.rawValue, trace.iterations)

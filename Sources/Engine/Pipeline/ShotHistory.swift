@@ -9,7 +9,7 @@ import Foundation
 /// - the nearest earlier frame that has recorded what is asked, when no scene cut lies
 ///   between them (the same shot);
 /// - otherwise the earlier frame that looks most like it, when it looks like it as much
-///   as consecutive frames of one shot do (`isSameLook`): the film has cut back to a
+///   as consecutive frames of one shot do (`sameLookDistance`): the film has cut back to a
 ///   shot it showed before (shot and reverse shot in a dialogue, intercut action),
 ///   whose boundary is a far better start than the run's median;
 /// - otherwise none: the frame starts cold, from `coldStart(codec:)`.
@@ -106,16 +106,19 @@ public struct ShotHistory: Sendable {
     /// Where frame `index`'s search should start for `codec` (boundary and slopes of
     /// its source frame, see the type's notes), or nil for a cold start.
     public func warmStart(index: Int, codec: CodecID) -> QualitySearch.WarmStart? {
-        source(for: index, among: boundaries.compactMap { $0.value[codec] != nil ? $0.key : nil })
-            .flatMap { boundaries[$0]?[codec] }
+        boundarySource(for: index, codec: codec).flatMap { boundaries[$0]?[codec] }
     }
 
     /// True when frame `index`'s warm start for `codec` comes from an earlier shot the
     /// film returned to, rather than from the frame's own shot.
     public func isReturn(index: Int, codec: CodecID) -> Bool {
-        guard let from = source(for: index, among: boundaries.compactMap { $0.value[codec] != nil ? $0.key : nil })
-        else { return false }
+        guard let from = boundarySource(for: index, codec: codec) else { return false }
         return cuts.contains { $0 > from && $0 <= index }
+    }
+
+    /// The frame whose boundary for `codec` frame `index` inherits.
+    private func boundarySource(for index: Int, codec: CodecID) -> Int? {
+        source(for: index, among: boundaries.compactMap { $0.value[codec] != nil ? $0.key : nil })
     }
 
     /// Where a frame without a warm start starts for `codec`: the median boundary and

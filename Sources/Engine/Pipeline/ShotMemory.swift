@@ -22,8 +22,8 @@ actor ShotMemory {
     }
 
     /// Records where frame `index`'s search found the boundary for `codec`.
-    func recordParameter(_ p: QualitySearch.WarmStart, codec: CodecID, index: Int) {
-        history.recordBoundary(p, codec: codec, index: index)
+    func recordBoundary(_ warm: QualitySearch.WarmStart, codec: CodecID, index: Int) {
+        history.recordBoundary(warm, codec: codec, index: index)
     }
 
     /// The codec `auto` settled on for frame `index`'s shot; see `ShotHistory.autoChoice`.
