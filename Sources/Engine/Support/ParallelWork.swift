@@ -20,6 +20,12 @@ enum ParallelWork {
         return state.results
     }
 
+    /// Library threads for each job when `threads` in all are shared by the jobs that
+    /// actually run on `items` items (at least one).
+    static func threadsPerJob(_ threads: Int, jobs: Int, items: Int) -> Int {
+        max(1, threads / max(1, min(jobs, items)))
+    }
+
     /// The items still to take and the results so far, shared by the jobs.
     // @unchecked Sendable: every mutable property is read and written under `lock`
     // only, and the caller's `progress` is called under it too (one call at a time).

@@ -111,7 +111,7 @@ public struct Restorer: Sendable {
         }
         let files = folder.frameFiles()
         var perJob = self
-        perJob.threads = max(1, threads / max(1, min(jobs, files.count)))
+        perJob.threads = ParallelWork.threadsPerJob(threads, jobs: jobs, items: files.count)
         let worker = perJob
         let report = Report(frames: ParallelWork.map(files, jobs: jobs, progress: progress) { worker.restore($0) })
         folder.recordEvent(type: "restore", agent: agent, outcome: report.failed == 0 ? "success" : "failure",

@@ -142,9 +142,8 @@ public struct Verifier: Sendable {
         var results: [FrameResult] = missing.map {
             FrameResult(output: $0, source: nil, status: "failed", problems: ["missing: listed in the manifest but not on disk"])
         }
-        let jobs = min(self.jobs, max(1, onDisk.count))
         var perJob = self
-        perJob.threads = max(1, threads / jobs)
+        perJob.threads = ParallelWork.threadsPerJob(threads, jobs: jobs, items: onDisk.count)
         let worker = perJob
         let digests = manifest.digests
         results += ParallelWork.map(onDisk, jobs: jobs, progress: progress) { path in
