@@ -150,6 +150,10 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var psnrMean: Double?
     public var tileFloorMin: Double?
     public var tileFloorMean: Double?
+    /// Grain retention (decoded grain over the source's) over the frames that carry
+    /// measurable grain; nil when none does.
+    public var grainRetentionMin: Double?
+    public var grainRetentionMean: Double?
     /// Frames stored losslessly because no lossy setting met the floors.
     public var losslessFallbacks: Int
     /// Search evaluations in all, and per frame done.
@@ -172,6 +176,9 @@ public struct RunSummary: Sendable, Codable, Equatable {
         ssimMin = ssims.min(); ssimMean = ssims.isEmpty ? nil : ssims.reduce(0, +) / Double(ssims.count)
         tileFloorMin = tiles.min(); tileFloorMean = tiles.isEmpty ? nil : tiles.reduce(0, +) / Double(tiles.count)
         psnrMin = psnrs.min(); psnrMean = psnrs.isEmpty ? nil : psnrs.reduce(0, +) / Double(psnrs.count)
+        let grains = ok.compactMap(\.grainRetention)
+        grainRetentionMin = grains.min()
+        grainRetentionMean = grains.isEmpty ? nil : grains.reduce(0, +) / Double(grains.count)
         losslessFallbacks = ok.filter(\.fellBackToLossless).count
         iterations = ok.reduce(0) { $0 + $1.iterations }
         meanIterations = ok.isEmpty ? 0 : Double(iterations) / Double(ok.count)

@@ -117,22 +117,33 @@ struct CompressCommand: AsyncParsableCommand {
         if json {
             try Output.printJSON(result)
         } else {
-            print(Self.summaryText(result.summary))
+            print(Self.summaryText(result.summary, grainFloor: floor.grainRetention))
         }
         if !result.succeeded { throw ExitCode(1) }
     }
 
-    static func summaryText(_ s: RunSummary) -> String {
+    /// The summary printed at the end of a run. Without a grain-retention floor, a run
+    /// that kept under half of some frame's grain says so, and how to keep it.
+    static func summaryText(_ s: RunSummary, grainFloor: Double? = nil) -> String {
         func f(_ v: Double?, _ d: Int) -> String { v.map { String(format: "%.\(d)f", $0) } ?? "–" }
         let psnr = s.psnrMin == nil && s.frameCount > s.failed
             ? "every frame identical to its source"
             : "min \(f(s.psnrMin, 2)) dB   mean \(f(s.psnrMean, 2)) dB   (identical frames excluded)"
+        var grain = s.grainRetentionMin == nil
+            ? "no frame has measurable grain"
+            : "retention min \(f(s.grainRetentionMin, 3))   mean \(f(s.grainRetentionMean, 3))"
+        if let floor = grainFloor {
+            grain += "   (floor \(f(floor, 2)))"
+        } else if let low = s.grainRetentionMin, low < 0.5 {
+            grain += "   (no floor set: --grain-retention 0.8 keeps 80 % of the source's grain)"
+        }
         return """
             frames      \(s.frameCount) (\(s.frameCount - s.failed - s.kept) done, \(s.kept) kept, \(s.failed) failed, \(s.losslessFallbacks) stored losslessly)
             bytes       \(s.sourceBytes) → \(s.outputBytes)   ratio \(f(s.ratio, 2)):1   storage reduction \(f(s.storageReduction * 100, 1)) %
             SSIM        min \(f(s.ssimMin, 5))   mean \(f(s.ssimMean, 5))
             PSNR        \(psnr)
             tile floor  min \(f(s.tileFloorMin, 5))   mean \(f(s.tileFloorMean, 5))
+            grain       \(grain)
             iterations  \(s.iterations) (\(f(s.meanIterations, 1)) per frame)
             time        \(f(s.seconds, 1)) s
             """
