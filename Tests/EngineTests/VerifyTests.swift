@@ -153,6 +153,33 @@ struct VerifyTests {
         }
     }
 
+    @Test("a grain-retention floor in the seal is re-measured against the source's own grain")
+    func grainRetentionFloorIsReMeasured() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let src = dir.file("src"), out = dir.file("out")
+        try SyntheticFrames.writeDPXSequence(.grain, count: 1, to: src, width: 192, height: 108, bitDepth: 12)
+        let settings = CompressionSettings(profile: .c2, floor: Profile.c2.floor(grainRetention: 0.7), codec: .htj2k, jobs: 1)
+        let result = try await CompressionRun(sources: [src], output: out, settings: settings, toolVersion: "test").run()
+        try #require(result.succeeded, "\(result.frames.compactMap(\.error))")
+        let report = try Self.verify(out, sources: src)
+        #expect(report.passed, "\(report.frames.flatMap(\.problems))")
+        let frame = try #require(report.frames.first)
+        let seal = try OutputFolder.decode(try Data(contentsOf: out.appendingPathComponent(frame.output)), name: frame.output).seal
+        try #require(seal.mode == "lossy")
+        let kept = try #require(frame.grainRetention)
+        #expect(kept >= 0.7)
+        #expect(abs(kept - (seal.grainRetention ?? 0)) < 1e-9, "re-measured \(kept), sealed \(String(describing: seal.grainRetention))")
+
+        // The same frame with three times the grain as its source: the output keeps
+        // about a third of it, and the floor says so.
+        try SyntheticFrames.writeDPXSequence(.grain, count: 1, to: src, width: 192, height: 108, bitDepth: 12,
+                                             grainSigma: 3 * FilmSynthesizer.defaultGrainSigma(for: .grain, bitDepth: 12))
+        let after = try Self.verify(out, sources: src)
+        let bad = try #require(after.frames.first { $0.output == frame.output })
+        #expect(bad.problems.contains { $0.hasPrefix("floor: grain retention") }, "\(bad.problems)")
+        #expect((bad.grainRetention ?? 1) < 0.7)
+    }
+
     @Test func withoutCatalogOrWithoutFramesFolder() async throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }
         let (out, _) = try await ValidationFixture.compress(["third-party/ffmpeg_gray.dpx"], in: dir)

@@ -100,7 +100,7 @@ public enum FrameAnalyzer {
         }
 
         // Noise per colour channel, and gradients on the channel mean.
-        let noisePerChannel = (0..<colour).map { noiseSigma(pixels, channel: $0) }
+        let noisePerChannel = sourceNoise(pixels)
         let noise = noisePerChannel.isEmpty ? 0 : noisePerChannel.reduce(0, +) / Double(noisePerChannel.count)
         let (edges, texture, smooth) = gradientFeatures(pixels, colour: colour)
 
@@ -123,6 +123,13 @@ public enum FrameAnalyzer {
             sceneChange: nil, isSceneCut: false,
             textKind: text.kind?.rawValue, textScore: text.score, textBand: text.band)
         return Result(features: features, signature: sig)
+    }
+
+    /// The noise sigma of each colour channel (alpha left out), in code values: what
+    /// `FrameFeatures.noiseSigmaPerChannel` holds and `grainRetention` compares against.
+    public static func sourceNoise(_ pixels: PixelBuffer) -> [Double] {
+        let colour = min(3, pixels.channels == 2 ? 1 : pixels.channels)
+        return (0..<colour).map { noiseSigma(pixels, channel: $0) }
     }
 
     /// Decoded / source grain sigma, averaged over colour channels; nil when the

@@ -53,6 +53,9 @@ public struct Verifier: Sendable {
         public var psnr: Double?
         /// True when the decoded samples equal the source's (nil when not measured).
         public var identical: Bool?
+        /// Decoded grain over the source's, re-measured when the seal's floors hold a
+        /// grain-retention floor (nil otherwise, or when the source has no measurable grain).
+        public var grainRetention: Double? = nil
         /// The source file's size, from the seal (nil when the seal was not read).
         public var sourceBytes: Int? = nil
         /// The output file's size on disk (nil when it could not be read).
@@ -65,6 +68,7 @@ public struct Verifier: Sendable {
 
         private enum CodingKeys: String, CodingKey {
             case output, source, status, problems, ssim, tileFloor, psnr, identical, sourceBytes, outputBytes, iterations
+            case grainRetention
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -81,6 +85,7 @@ public struct Verifier: Sendable {
                 try c.encode(tileFloor, forKey: .tileFloor)
                 try c.encode(psnr, forKey: .psnr)
                 try c.encode(identical, forKey: .identical)
+                try c.encodeIfPresent(grainRetention, forKey: .grainRetention)
             }
         }
     }
@@ -229,14 +234,19 @@ public struct Verifier: Sendable {
                 r.problems.append("source: \(source.width)×\(source.height)×\(source.channels) does not match the output's \(p.width)×\(p.height)×\(p.channels)")
                 return r
             }
-            let m = source == p ? QualityMeasurement.identical(channels: p.channels) : try services.measure(source, p, threads)
+            var m = source == p ? QualityMeasurement.identical(channels: p.channels) : try services.measure(source, p, threads)
             r.ssim = m.ssim
             r.tileFloor = m.tileFloor
             r.psnr = m.identical ? nil : m.psnr
             r.identical = m.identical
             var floor = seal.floors
             if seal.mode == "lossless" { floor.requiresIdentical = true }
-            floor.grainRetention = nil   // measured at compression against the source's grain; not re-measured here
+            // Grain retention is re-measured from the source's own grain, as at
+            // compression (only when it is a floor: it costs two noise estimates).
+            if floor.grainRetention != nil, !m.identical {
+                m.grainRetention = FrameAnalyzer.grainRetention(decoded: p, sourceNoise: FrameAnalyzer.sourceNoise(source))
+                r.grainRetention = m.grainRetention
+            }
             for failure in floor.failures(m) { r.problems.append("floor: \(failure)") }
         } catch {
             r.problems.append("source: \(error)")
