@@ -174,6 +174,35 @@ struct RealCodecRunTests {
 
 @Suite("Grain retention as a floor")
 struct GrainRetentionTests {
+    @Test("grain retention is measured on every candidate with a grain floor; without one, only on those that could be kept")
+    func grainMeasuredWhereItCounts() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let src = try RealCodecRunTests.source(dir, count: 3)
+        func traces(_ floor: QualityFloor, _ name: String) async throws -> [(FrameReport, [SearchIteration])] {
+            let result = try await CompressionRun(sources: [src], output: dir.file(name),
+                                                  settings: CompressionSettings(profile: .c0, floor: floor, codec: .htj2k, jobs: 1),
+                                                  services: .rawFilesRealCodecs, toolVersion: "test").run()
+            let codec = try EngineServices.standard.codec(.htj2k, 1)
+            return try result.frames.map { report in
+                let file = try Data(contentsOf: dir.file(name).appendingPathComponent(try #require(report.output)))
+                return (report, try Seal.decode(try #require(try codec.decode(file).seal)).searchTrace)
+            }
+        }
+        let plain = try await traces(Profile.c0.floor, "plain")
+        try #require(plain.contains { $0.1.contains { !$0.pass } }, "no failing candidate to test with: \(plain.map(\.1))")
+        for (report, trace) in plain {
+            #expect(report.grainRetention != nil, "the kept file's grain retention is always measured")
+            var smallest = Int.max
+            for step in trace {
+                let keepable = step.pass && step.bytes < smallest
+                #expect((step.grainRetention != nil) == keepable, "\(step)")
+                if keepable { smallest = step.bytes }
+            }
+        }
+        let floored = try await traces(Profile.c0.floor(grainRetention: 0.05), "floor")
+        #expect(floored.allSatisfy { $0.1.allSatisfy { $0.grainRetention != nil } })
+    }
+
     @Test("with a grain-retention floor the kept file keeps the grain, and costs more bytes than without")
     func grainFloor() async throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }

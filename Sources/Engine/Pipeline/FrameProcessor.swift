@@ -218,10 +218,19 @@ struct FrameProcessor: Sendable {
     private func encode(_ pixels: PixelBuffer, with codec: any Codec, source: PixelBuffer, mono: Bool,
                         sourceNoise: [Double], warmStart: QualitySearch.WarmStart?,
                         coldStart: QualitySearch.WarmStart?, ceiling: Double? = nil) throws -> Attempt {
-        func measure(_ stored: PixelBuffer) throws -> QualityMeasurement {
+        // Grain retention costs about one decode. Without a grain floor it decides
+        // nothing, so it is measured only on a candidate that can be kept (one that
+        // passes and is smaller than every candidate kept so far); the others' trace
+        // entries carry none.
+        let grainDecides = settings.floor.grainRetention != nil
+        var smallestPassing = Int.max
+        func measure(_ stored: PixelBuffer, bytes: Int = 0) throws -> QualityMeasurement {
             var m = try services.measure(pixels, stored, threads)
             if mono { m.ssimPerChannel = Array(repeating: m.ssim, count: source.channels) }
-            m.grainRetention = Self.grainRetention(decoded: stored, sourceNoise: sourceNoise)
+            if grainDecides || (settings.floor.passes(m) && bytes < smallestPassing) {
+                m.grainRetention = Self.grainRetention(decoded: stored, sourceNoise: sourceNoise)
+                if settings.floor.passes(m) { smallestPassing = min(smallestPassing, bytes) }
+            }
             return m
         }
         func lossless(fellBack: Bool, reason: String?, trace: [SearchIteration]) throws -> Encoded {
@@ -257,7 +266,7 @@ struct FrameProcessor: Sendable {
         let outcome = try search.run(warm: warm, prior: coldStart) { p -> QualitySearch.Evaluation<(Data, String)> in
             let payload = try codec.encode(pixels, mode: .lossy(quality: p))
             let stored = try codec.decode(payload).pixels
-            let m = try measure(stored)
+            let m = try measure(stored, bytes: payload.count)
             return .init(bytes: payload.count, measurement: m,
                          payload: (payload, Self.restoredSHA256(stored, channels: mono ? source.channels : stored.channels)))
         }
