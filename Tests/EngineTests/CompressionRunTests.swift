@@ -169,6 +169,48 @@ struct CompressionRunTests {
             .split(separator: "\n").count == 4)
     }
 
+    @Test("resume with another profile, floor or codec is refused (the folder would mix frames made to different floors)")
+    func resumeWithOtherSettingsIsRefused() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let src = try Self.makeSource(dir, count: 2)
+        let out = dir.file("out")
+        #expect(try await Self.run(src, out, profile: .c2).succeeded)
+        let outputs = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("frames").path)
+        for (profile, floor, codec) in [(Profile.c1, nil, CodecChoice.j2k), (.c2, Profile.c2.floor(psnr: 40), .j2k), (.c2, nil, .htj2k)] {
+            do {
+                _ = try await Self.run(src, out, profile: profile, floor: floor, resume: true, codec: codec)
+                Issue.record("resumed with \(profile) \(String(describing: floor)) \(codec)")
+            } catch let error as EngineError {
+                #expect(error.kind == .usage)
+                #expect("\(error)".contains("--profile C2 --codec j2k"), "\(error)")
+            }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("frames").path) == outputs)
+        let same = try await Self.run(src, out, profile: .c2, resume: true)
+        #expect(same.frames.map(\.status) == [.kept, .kept])
+    }
+
+    @Test("a frame redone by a resumed run starts from the kept frame before it, not cold")
+    func resumedFrameStartsWarm() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let src = try Self.makeSource(dir, count: 4)
+        let out = dir.file("out")
+        let first = try await Self.run(src, out)
+        try FileManager.default.removeItem(at: out.appendingPathComponent(try #require(first.frames[3].output)))
+        let second = try await Self.run(src, out, resume: true)
+        #expect(second.frames.map(\.status) == [.kept, .kept, .kept, .done])
+        let catalog = try Catalog(url: out.appendingPathComponent(Catalog.fileName))
+        let trace = try catalog.iterations(frameNamed: "reel_0004.dpx")
+        // The first setting each run tried.
+        let runs = Dictionary(grouping: trace, by: \.runID).sorted { $0.key < $1.key }.compactMap { $0.value.first?.iteration.parameter }
+        try #require(runs.count == 2)
+        let kept = try #require(first.frames[2].parameter)
+        // Warm: just above the kept neighbour's setting, as the uninterrupted run's
+        // frame started just above its neighbour's boundary.
+        #expect(abs(log(runs[1] / kept)) < 0.1, "first setting \(runs[1]), the kept neighbour's \(kept)")
+        #expect(abs(log(runs[1] / runs[0])) < 0.1, "first setting \(runs[1]), the first run's \(runs[0])")
+    }
+
     @Test("an output folder that is the source folder or inside it is refused, and nothing is written there")
     func outInsideSource() async throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }

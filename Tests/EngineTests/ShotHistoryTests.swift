@@ -136,6 +136,17 @@ struct ShotHistoryTests {
         #expect(recent.warmStart(index: ShotHistory.window / 2, codec: .htj2k)?.parameter == 0)
     }
 
+    @Test("boundaries recorded without looks (the frames a resumed run keeps) are bounded too, and the frame after them starts from the last")
+    func boundariesWithoutLooks() throws {
+        var history = ShotHistory()
+        let last = 3 * ShotHistory.window
+        for i in 0...last { history.recordBoundary(Self.boundary(i), codec: .htj2k, index: i) }
+        #expect(history.remembered <= 2 * ShotHistory.window + 1)
+        let next = try Self.pan("Cannon_log10", count: 1)[0]
+        history.recordFrame(next, index: last + 1)
+        #expect(history.warmStart(index: last + 1, codec: .htj2k)?.parameter == Double(last))
+    }
+
     @Test("with frames in flight, a frame starts from the nearest earlier frame already done")
     func framesInFlight() throws {
         let frames = try Self.pan("Desk_log10", count: 4)

@@ -65,6 +65,22 @@ extension Catalog {
         }
     }
 
+    /// Every search evaluation recorded for the frame named `name`, with the run and
+    /// codec it was made for: oldest run first, each run's in the order they were made.
+    public func iterations(frameNamed name: String) throws -> [(runID: Int64, codec: String, iteration: SearchIteration)] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT i.* FROM iterations i JOIN frames f ON f.id = i.frameId
+                WHERE f.name = ? ORDER BY i.runId, i.id
+                """, arguments: [name]).map { row in
+                let iteration = SearchIteration(parameter: row["parameter"], bytes: row["bytes"], ssim: row["ssim"],
+                                                psnr: row["psnr"], tileFloor: row["tileFloor"],
+                                                grainRetention: row["grainRetention"], pass: row["pass"])
+                return (runID: row["runId"], codec: row["codec"], iteration: iteration)
+            }
+        }
+    }
+
     private func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try db.read(body)

@@ -145,6 +145,11 @@ public final class Catalog: Sendable {
         }
     }
 
+    /// The settings (JSON) of the latest run recorded, or nil when there is none.
+    public func latestRunSettings() throws -> String? {
+        try db.read { db in try String.fetchOne(db, sql: "SELECT settings FROM runs ORDER BY id DESC LIMIT 1") }
+    }
+
     /// Records the end of a run with its summary (JSON).
     public func endRun(_ runID: Int64, summary: String) throws {
         try write { db in

@@ -109,6 +109,13 @@ public struct CompressionRun: Sendable {
         AtomicFile.removeLeftovers(in: framesFolder)
 
         let catalog = try Catalog(url: catalogURL)
+        // A resumed run must make the files the interrupted one was making.
+        if settings.resume, let json = try catalog.latestRunSettings(),
+           let earlier = try? JSONDecoder().decode(CompressionSettings.self, from: Data(json.utf8)),
+           !earlier.sameOutputs(as: settings) {
+            throw EngineError(.usage, file: output.path,
+                              "was compressed with \(earlier.outputDescription); --resume continues a run with the same profile, floors and codec (asked: \(settings.outputDescription)), or choose another folder")
+        }
         let settingsJSON = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)
         let runID = try catalog.beginRun(settings: settingsJSON, note: settings.note, toolVersion: toolVersion)
         let agent = "reelpack \(toolVersion)"
@@ -136,6 +143,15 @@ public struct CompressionRun: Sendable {
                                        threads: max(1, cores / jobs), toolVersion: toolVersion)
         let work = makeWorkSource(todo)
         let memory = ShotMemory()
+        // Frames kept from the interrupted run tell the frames redone after them where
+        // to start (their kept setting; their looks and slopes were not kept, so a
+        // redone frame takes a kept neighbour for the same shot, which at worst costs
+        // encodes: every candidate is measured).
+        for (index, report) in keptReports.sorted(by: { $0.key < $1.key }) {
+            if let p = report.parameter, let codec = report.codec.flatMap(CodecID.init(rawValue:)) {
+                await memory.recordBoundary(.init(parameter: p), codec: codec, index: index)
+            }
+        }
         let tracker = ProgressTracker(total: items.count, kept: Array(keptReports.values), start: clock, callback: progress)
         let queue = DispatchQueue(label: "reelpack.frames", qos: .userInitiated, attributes: .concurrent)
         let choice = settings.codec

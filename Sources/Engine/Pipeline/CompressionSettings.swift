@@ -58,3 +58,24 @@ public struct CompressionSettings: Sendable, Codable {
         self.storeMonochromeAsOneChannel = storeMonochromeAsOneChannel
     }
 }
+
+extension CompressionSettings {
+    /// What the files of a run depend on: a run resumed with other values would mix
+    /// frames made to different floors (or with another codec) in one folder.
+    public func sameOutputs(as other: CompressionSettings) -> Bool {
+        profile == other.profile && floor == other.floor && codec == other.codec
+            && storeMonochromeAsOneChannel == other.storeMonochromeAsOneChannel
+    }
+
+    /// The profile, its floors and the codec in the words of the command line.
+    public var outputDescription: String {
+        var parts = ["--profile \(profile.rawValue)", "--codec \(codec.rawValue)"]
+        if !floor.requiresIdentical {
+            if let v = floor.ssim { parts.append("--ssim \(v)") }
+            if let v = floor.psnr { parts.append("--psnr \(v)") }
+            if let v = floor.tileSSIM { parts.append("--tile-ssim \(v)") }
+            if let v = floor.grainRetention { parts.append("--grain-retention \(v)") }
+        }
+        return parts.joined(separator: " ")
+    }
+}

@@ -39,7 +39,7 @@ public struct ShotHistory: Sendable {
     public static let window = 2048
 
     /// Frames remembered (for tests: bounded by about twice `window`).
-    var remembered: Int { looks.count }
+    var remembered: Int { max(looks.count, boundaries.count) }
 
     /// What a frame looks like, to recognise a shot the film returns to.
     private struct Look: Sendable {
@@ -95,7 +95,7 @@ public struct ShotHistory: Sendable {
     /// Drops what is older than `window` frames before the newest, once twice that
     /// many frames are held (so the cost is spread thin).
     private mutating func forgetOldFrames() {
-        guard looks.count > 2 * Self.window else { return }
+        guard max(looks.count, boundaries.count) > 2 * Self.window else { return }
         let oldest = newest - Self.window
         looks = looks.filter { $0.key >= oldest }
         boundaries = boundaries.filter { $0.key >= oldest }
@@ -131,6 +131,8 @@ public struct ShotHistory: Sendable {
     /// Records where frame `index`'s search found the boundary for `codec`.
     public mutating func recordBoundary(_ warm: QualitySearch.WarmStart, codec: CodecID, index: Int) {
         boundaries[index, default: [:]][codec] = warm
+        newest = max(newest, index)
+        forgetOldFrames()
     }
 
     /// The codec `auto` settled on for frame `index`'s shot (or for the earlier shot

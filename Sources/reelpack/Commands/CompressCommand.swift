@@ -55,7 +55,7 @@ struct CompressCommand: AsyncParsableCommand {
     @Option(help: "Frames in flight at once (default: the number of cores).")
     var jobs: Int?
 
-    @Flag(help: "Continue a run in OUT: keep frames already done and verified, redo the rest.")
+    @Flag(help: "Continue a run in OUT with the same profile, floors and codec: keep frames already done and verified, redo the rest.")
     var resume = false
 
     @Option(help: "A note kept with the run in the catalog.")
