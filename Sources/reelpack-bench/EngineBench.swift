@@ -211,6 +211,9 @@ enum EngineBench {
         let noReturns = ProcessInfo.processInfo.environment["REELPACK_BENCH_NO_RETURNS"] != nil
         // REELPACK_BENCH_TOLERANCE=0.04: the search's size tolerance (default 2 %).
         let tolerance = ProcessInfo.processInfo.environment["REELPACK_BENCH_TOLERANCE"].flatMap(Double.init) ?? 0.02
+        // REELPACK_BENCH_OVERHEAD=7000: bytes of seal and container every file carries
+        // (the engine estimates it per frame; the tolerance is then on file sizes).
+        let overhead = ProcessInfo.processInfo.environment["REELPACK_BENCH_OVERHEAD"].flatMap(Int.init) ?? 0
         var returnIterations: [Int] = []
         for i in reel.frames.indices {
             history.recordFrame(analyses[i], index: i)
@@ -220,7 +223,7 @@ enum EngineBench {
             let warm = reel.sequence && !(returned && noReturns) ? history.warmStart(index: i, codec: codec.id) : nil
             let prior = history.coldStart(codec: codec.id)
             let search = QualitySearch(floor: floor, range: codec.qualityRange, sizeTolerance: tolerance, defaultStart: prior?.parameter,
-                                       logarithmic: logarithmic)
+                                       logarithmic: logarithmic, sizeOverhead: overhead)
             let evaluate = evaluator(i)
             let t0 = Date()
             let outcome = try search.run(warm: warm, prior: prior, evaluate: evaluate)
@@ -257,7 +260,7 @@ enum EngineBench {
         }
 
         // Oracle per frame, and the fixed setting.
-        var excess: [Double] = [], oracleParameters: [Double] = [], oracleBytes = 0, comparedBytes = 0
+        var excess: [Double] = [], fileExcess: [Double] = [], oracleParameters: [Double] = [], oracleBytes = 0, comparedBytes = 0
         for i in reel.frames.indices {
             let r = codec.qualityRange
             let resolution = logarithmic ? (log(r.upperBound) - log(r.lowerBound)) / 10_000 : (r.upperBound - r.lowerBound) / 10_000
@@ -270,11 +273,20 @@ enum EngineBench {
             if let best = outcome.best {
                 oracleParameters.append(best.parameter)
                 excess.append(Double(perFrameBytes[i]) / Double(best.evaluation.bytes) - 1)
+                fileExcess.append(Double(perFrameBytes[i] + overhead) / Double(best.evaluation.bytes + overhead) - 1)
                 oracleBytes += best.evaluation.bytes
                 comparedBytes += perFrameBytes[i]
             }
         }
         if trace { print("    excess over the oracle per frame (%): " + excess.map { String(format: "%.1f", $0 * 100) }.joined(separator: " ")) }
+        if overhead > 0, !fileExcess.isEmpty {
+            let seals = Double(fileExcess.count * overhead)
+            let worst: Double = 100 * (fileExcess.max() ?? 0)
+            let mean: Double = 100 * fileExcess.reduce(0, +) / Double(fileExcess.count)
+            let whole: Double = 100 * ((Double(comparedBytes) + seals) / (Double(oracleBytes) + seals) - 1)
+            print(String(format: "    files (payload + %d B) over the oracle's: max %+.2f %%, mean %+.2f %%, reel %+.2f %%",
+                         overhead, worst, mean, whole))
+        }
         var fixedText = "–", gainText = "–", ceilingText = "–"
         if oracleParameters.count == reel.frames.count, var p = oracleParameters.max() {
             let r = codec.qualityRange

@@ -58,6 +58,26 @@ struct QualitySearchTests {
         #expect(warm.iterations.count < cold.iterations.count)
     }
 
+    @Test("the tolerance is on file sizes: a seal that outweighs the payload stops the search sooner, within 2 % of the smallest file")
+    func toleranceOnFileSize() throws {
+        // Tiny payloads (7–150 bytes over the range) beside a 7 kB seal.
+        let tiny = MonotoneModel(sizeScale: 7)
+        let qStar = 14.0 / 0.3
+        let smallest = tiny.bytes(qStar)
+        let overhead = 7000
+        for (warm, prior) in [(nil, nil), (QualitySearch.WarmStart(parameter: qStar - 3, marginSlope: 0.05, logSizeSlope: 0.05), nil),
+                              (nil, QualitySearch.WarmStart(parameter: 60, marginSlope: 0.05, logSizeSlope: 0.05))] {
+            let plain = QualitySearch(floor: Profile.c1.floor, range: 0...100).run(warm: warm, prior: prior) { tiny.evaluate($0) }
+            let sealed = QualitySearch(floor: Profile.c1.floor, range: 0...100, sizeOverhead: overhead)
+                .run(warm: warm, prior: prior) { tiny.evaluate($0) }
+            let best = try #require(sealed.best)
+            #expect(Profile.c1.floor.passes(best.evaluation.measurement))
+            #expect(Double(best.evaluation.bytes + overhead) <= Double(smallest + overhead) * 1.02)
+            #expect(sealed.iterations.count < plain.iterations.count,
+                    "\(sealed.iterations.count) evaluations with the seal counted, \(plain.iterations.count) without")
+        }
+    }
+
     @Test("no lossy setting passes: the outcome falls back to lossless and says why")
     func fallback() {
         let strict = QualityFloor(ssim: 0.9999, psnr: 90, tileSSIM: 0.999)

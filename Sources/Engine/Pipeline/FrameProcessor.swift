@@ -90,8 +90,10 @@ struct FrameProcessor: Sendable {
                 traces.append((id, []))   // not even its smallest file would win: not tried
                 continue
             }
+            let overhead = fileOverhead(item, loaded, features: features, mono: mono, codec: codec)
             let attempt = try encode(toEncode, with: codec, source: source, mono: mono, sourceNoise: sourceNoise,
-                                     warmStart: warmStarts[id], coldStart: coldStarts[id], ceiling: ceiling)
+                                     warmStart: warmStarts[id], coldStart: coldStarts[id], ceiling: ceiling,
+                                     overhead: overhead)
             traces.append((id, attempt.iterations))
             if let encoded = attempt.encoded { results.append(encoded) }
         }
@@ -103,19 +105,9 @@ struct FrameProcessor: Sendable {
         let decodedSHA = chosen.decodedSHA256
         let stem = (item.name as NSString).deletingPathExtension
         let outputName = "frames/\(stem).\(chosen.codec.fileExtension)"
-        let seal = Seal(
-            sealVersion: Seal.currentFormatVersion, tool: "reelpack", toolVersion: toolVersion,
-            timestamp: ISO8601DateFormatter().string(from: Date()),
-            profile: settings.profile.rawValue, floors: settings.floor,
-            codec: chosen.codec.id.rawValue, library: chosen.codec.libraryVersion,
-            mode: chosen.parameter == nil ? "lossless" : "lossy", parameter: chosen.parameter,
-            fellBackToLossless: chosen.fellBack, searchStopReason: chosen.stopReason, searchTrace: chosen.iterations,
-            achieved: chosen.measurement, sourceName: item.name, sourceFormat: loaded.frame.format.rawValue,
-            sourceBytes: loaded.sourceBytes, sourceSHA256: loaded.sha256,
-            width: source.width, height: source.height, channels: source.channels, bitDepth: source.bitDepth,
-            monochromeStored: mono, decodedSHA256: decodedSHA,
-            rebuildRecord: loaded.frame.rebuildRecord.base64EncodedString(), rebuildIsExact: loaded.frame.rebuildIsExact,
-            metadata: loaded.frame.metadata, features: features, grainRetention: chosen.measurement.grainRetention)
+        let seal = makeSeal(item, loaded, features: features, mono: mono, codec: chosen.codec, parameter: chosen.parameter,
+                            fellBack: chosen.fellBack, stopReason: chosen.stopReason, trace: chosen.iterations,
+                            achieved: chosen.measurement, decodedSHA: decodedSHA)
         let url = framesFolder.appendingPathComponent("\(stem).\(chosen.codec.fileExtension)")
         let (outputSHA256, outputBytes): (String, Int)
         do {
@@ -160,6 +152,48 @@ struct FrameProcessor: Sendable {
         return Written(report: report, codec: chosen.codec.id, parameter: chosen.parameter, warm: chosen.next,
                        traces: traces)
     }
+
+    /// The seal of frame `item` encoded with `codec` (DESIGN.md §7).
+    private func makeSeal(_ item: WorkItem, _ loaded: Loaded, features: FrameFeatures, mono: Bool, codec: any Codec,
+                          parameter: Double?, fellBack: Bool, stopReason: String?, trace: [SearchIteration],
+                          achieved: QualityMeasurement, decodedSHA: String) -> Seal {
+        let source = loaded.frame.pixels
+        return Seal(
+            sealVersion: Seal.currentFormatVersion, tool: "reelpack", toolVersion: toolVersion,
+            timestamp: ISO8601DateFormatter().string(from: Date()),
+            profile: settings.profile.rawValue, floors: settings.floor,
+            codec: codec.id.rawValue, library: codec.libraryVersion,
+            mode: parameter == nil ? "lossless" : "lossy", parameter: parameter,
+            fellBackToLossless: fellBack, searchStopReason: stopReason, searchTrace: trace,
+            achieved: achieved, sourceName: item.name, sourceFormat: loaded.frame.format.rawValue,
+            sourceBytes: loaded.sourceBytes, sourceSHA256: loaded.sha256,
+            width: source.width, height: source.height, channels: source.channels, bitDepth: source.bitDepth,
+            monochromeStored: mono, decodedSHA256: decodedSHA,
+            rebuildRecord: loaded.frame.rebuildRecord.base64EncodedString(), rebuildIsExact: loaded.frame.rebuildIsExact,
+            metadata: loaded.frame.metadata, features: features, grainRetention: achieved.grainRetention)
+    }
+
+    /// The bytes a lossy file of this frame carries besides its payload: the container
+    /// and a seal like the one it will get, with a trace of two evaluations (each
+    /// further evaluation adds its entry to the seal too). Within a few percent of the
+    /// real overhead, which is all the search's size tolerance needs.
+    private func fileOverhead(_ item: WorkItem, _ loaded: Loaded, features: FrameFeatures, mono: Bool,
+                              codec: any Codec) -> Int {
+        let measured = QualityMeasurement(ssim: 0.99, ssimPerChannel: Array(repeating: 0.99, count: loaded.frame.pixels.channels),
+                                          tileFloor: 0.99, psnr: 45, identical: false, maxError: 100, mse: 1,
+                                          grainRetention: features.noiseSigma >= 0.5 ? 0.5 : nil)
+        let step = SearchIteration(parameter: 1.234567, bytes: 123456, ssim: measured.ssim, psnr: measured.psnr,
+                                   tileFloor: measured.tileFloor, grainRetention: measured.grainRetention, pass: true)
+        let seal = makeSeal(item, loaded, features: features, mono: mono, codec: codec, parameter: step.parameter,
+                            fellBack: false, stopReason: "predicted within 2 % of the smallest possible size (measured slopes)",
+                            trace: [step, step], achieved: measured, decodedSHA: String(repeating: "0", count: 64))
+        // The container's own boxes (signature, file type, header, the seal's box header)
+        // take about a hundred bytes.
+        return ((try? seal.encoded())?.count ?? 0) + Self.containerBytes
+    }
+
+    /// About what a container adds to a payload besides the seal.
+    static let containerBytes = 128
 
     /// Re-reads the written file and checks it: the same bytes as written, the same
     /// decoded samples, the seal present, and for lossless the source samples and the
@@ -217,7 +251,7 @@ struct FrameProcessor: Sendable {
     /// fallback is made).
     private func encode(_ pixels: PixelBuffer, with codec: any Codec, source: PixelBuffer, mono: Bool,
                         sourceNoise: [Double], warmStart: QualitySearch.WarmStart?,
-                        coldStart: QualitySearch.WarmStart?, ceiling: Double? = nil) throws -> Attempt {
+                        coldStart: QualitySearch.WarmStart?, ceiling: Double? = nil, overhead: Int = 0) throws -> Attempt {
         // Grain retention costs about one decode. Without a grain floor it decides
         // nothing, so it is measured only on a candidate that can be kept (one that
         // passes and is smaller than every candidate kept so far); the others' trace
@@ -260,7 +294,7 @@ struct FrameProcessor: Sendable {
         }
         let search = QualitySearch(floor: settings.floor, range: range, sizeTolerance: settings.sizeTolerance,
                                    maxIterations: settings.maxIterations, defaultStart: coldStart?.parameter,
-                                   logarithmic: codec.id == .j2k)
+                                   logarithmic: codec.id == .j2k, sizeOverhead: overhead)
         // Each candidate's decoded frame lives only inside its evaluation: what is kept
         // is the payload and the digest of the samples as restored.
         let outcome = try search.run(warm: warm, prior: coldStart) { p -> QualitySearch.Evaluation<(Data, String)> in

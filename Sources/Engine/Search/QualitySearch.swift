@@ -20,7 +20,8 @@ import Foundation
 ///    variant, safeguarded so every step shrinks the bracket by at least a tenth);
 /// 3. stops when the passing end's size is within `sizeTolerance` of the failing end's
 ///    size (no passing candidate can be smaller than the failing end, so the kept
-///    one is within the tolerance of the smallest possible), when the bracket is
+///    one is within the tolerance of the smallest possible; sizes are file sizes, the
+///    payload plus `sizeOverhead`), when the bracket is
 ///    narrower than `parameterResolution`, or after `maxIterations` evaluations.
 ///
 /// The stop reason says which evidence a "within tolerance" stop rests on: a measured
@@ -35,8 +36,14 @@ public struct QualitySearch: Sendable {
     public var floor: QualityFloor
     /// The codec's meaningful parameter range.
     public var range: ClosedRange<Double>
-    /// Stop when passing size ≤ failing size × (1 + tolerance); default 2 %.
+    /// Stop when passing size ≤ failing size × (1 + tolerance); default 2 %. Sizes are
+    /// file sizes: the payload plus `sizeOverhead`.
     public var sizeTolerance: Double
+    /// Bytes every candidate's file carries besides its payload (the container and the
+    /// seal). The tolerance is on what is stored: where the seal outweighs a tiny
+    /// payload (a black frame), 2 % of the file is several percent of the payload, and
+    /// another encode would save less than its entry in the seal's trace adds.
+    public var sizeOverhead: Int
     /// Stop when the bracket is narrower than this (in parameter units).
     public var parameterResolution: Double
     /// At most this many evaluations.
@@ -50,7 +57,8 @@ public struct QualitySearch: Sendable {
     /// A search over `range` for `floor`.
     public init(floor: QualityFloor, range: ClosedRange<Double>, sizeTolerance: Double = 0.02,
                 parameterResolution: Double? = nil, maxIterations: Int = 12, defaultStart: Double? = nil,
-                logarithmic: Bool = false) {
+                logarithmic: Bool = false, sizeOverhead: Int = 0) {
+        self.sizeOverhead = max(0, sizeOverhead)
         self.floor = floor
         self.range = range
         self.sizeTolerance = sizeTolerance
@@ -188,6 +196,10 @@ public struct QualitySearch: Sendable {
         var passing: (p: Double, margin: Double, bytes: Int)?
 
         func clamp(_ p: Double) -> Double { min(hi, max(lo, p)) }
+        /// True when a file with `bytes` of payload is within the tolerance of one with `smaller`.
+        func withinTolerance(_ bytes: Int, of smaller: Double) -> Bool {
+            Double(bytes + sizeOverhead) <= (smaller + Double(sizeOverhead)) * (1 + sizeTolerance)
+        }
         func eval(_ p: Double) throws -> Bool {
             if let m = cache[p] { return floor.passes(m) }
             let e = try evaluate(p)
@@ -286,12 +298,12 @@ public struct QualitySearch: Sendable {
                 if let ls { sizeSlope = ls }
                 let margin = marginSlope, sizeRate = sizeSlope
                 if let s = passing {
-                    if let f = failing, Double(s.bytes) <= Double(f.bytes) * (1 + sizeTolerance) {
+                    if let f = failing, withinTolerance(s.bytes, of: Double(f.bytes)) {
                         return finish("within \(toleranceText) of a failing setting's size")
                     }
                     if s.p <= lo { return finish("the lowest setting meets the floors") }
                     let room = min(s.margin / margin, s.p - (failing?.p ?? lo))
-                    if room * sizeRate <= logTolerance {
+                    if withinTolerance(s.bytes, of: Double(s.bytes) * exp(-room * sizeRate)) {
                         return finish("predicted within \(toleranceText) of the smallest possible size (measured slopes)")
                     }
                     next = max(failing.map { $0.p + 0.1 * (s.p - $0.p) } ?? lo, s.p - s.margin / margin + safety)
@@ -349,7 +361,7 @@ public struct QualitySearch: Sendable {
         var keptFailing = 0, keptPassing = 0
         var failingScale = 1.0, passingScale = 1.0
         while let f = failing, let s = passing {
-            if Double(s.bytes) <= Double(f.bytes) * (1 + sizeTolerance) {
+            if withinTolerance(s.bytes, of: Double(f.bytes)) {
                 return finish("within \(toleranceText) of the smallest possible size")
             }
             if s.p - f.p <= parameterResolution {
