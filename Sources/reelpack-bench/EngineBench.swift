@@ -279,14 +279,6 @@ enum EngineBench {
             }
         }
         if trace { print("    excess over the oracle per frame (%): " + excess.map { String(format: "%.1f", $0 * 100) }.joined(separator: " ")) }
-        if overhead > 0, !fileExcess.isEmpty {
-            let seals = Double(fileExcess.count * overhead)
-            let worst: Double = 100 * (fileExcess.max() ?? 0)
-            let mean: Double = 100 * fileExcess.reduce(0, +) / Double(fileExcess.count)
-            let whole: Double = 100 * ((Double(comparedBytes) + seals) / (Double(oracleBytes) + seals) - 1)
-            print(String(format: "    files (payload + %d B) over the oracle's: max %+.2f %%, mean %+.2f %%, reel %+.2f %%",
-                         overhead, worst, mean, whole))
-        }
         var fixedText = "–", gainText = "–", ceilingText = "–"
         if oracleParameters.count == reel.frames.count, var p = oracleParameters.max() {
             let r = codec.qualityRange
@@ -332,6 +324,14 @@ enum EngineBench {
         print("    iterations per frame: \(iterations.map(String.init).joined(separator: " ")); warm-started: \(warmText)\(returnText)")
         print("    oracle/fixed (the most a per-frame setting can win here): \(ceilingText)")
         print(String(format: "    reel size over the oracle's: %+.2f %%", (Double(comparedBytes) / Double(max(1, oracleBytes)) - 1) * 100))
+        if overhead > 0, !fileExcess.isEmpty {
+            let seals = Double(fileExcess.count * overhead)
+            let worst: Double = 100 * (fileExcess.max() ?? 0)
+            let mean: Double = 100 * fileExcess.reduce(0, +) / Double(fileExcess.count)
+            let whole: Double = 100 * ((Double(comparedBytes) + seals) / (Double(oracleBytes) + seals) - 1)
+            print(String(format: "    files (payload + %d B) over the oracle's: max %+.2f %%, mean %+.2f %%, reel %+.2f %%",
+                         overhead, worst, mean, whole))
+        }
     }
 
     /// Runs async work to completion from synchronous code.
