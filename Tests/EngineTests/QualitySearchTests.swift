@@ -78,6 +78,28 @@ struct QualitySearchTests {
         }
     }
 
+    @Test("a margin that bends across the bracket does not make the search creep from the failing end")
+    func convexMarginDoesNotCreep() throws {
+        // PSNR rising with the fourth power of the knob: the margin is convex, so slopes taken
+        // from the prior (or from far above the boundary) put the boundary too low, below
+        // a setting already measured to fail.
+        let floor = QualityFloor(psnr: 42)
+        func evaluate(_ q: Double) -> QualitySearch.Evaluation<Double> {
+            let psnr = 30 + 12 * pow(q / 60, 4)
+            let m = QualityMeasurement(ssim: 0.99, ssimPerChannel: [0.99], tileFloor: 0.99, psnr: psnr,
+                                       identical: false, maxError: 10, mse: 1)
+            return .init(bytes: Int(1000 * exp(q / 20)), measurement: m, payload: q)
+        }
+        let prior = QualitySearch.WarmStart(parameter: 90, marginSlope: 0.05, logSizeSlope: 0.05)
+        let outcome = QualitySearch(floor: floor, range: 0...100).run(prior: prior, evaluate: evaluate)
+        let best = try #require(outcome.best)
+        let boundary = 60.0
+        #expect(best.parameter >= boundary)
+        #expect(Double(best.evaluation.bytes) <= Double(evaluate(boundary).bytes) * 1.02)
+        // Stepping a tenth of the bracket at a time from the failing end took 11 here.
+        #expect(outcome.iterations.count <= 9, "\(outcome.iterations.map { String(format: "%.2f%@", $0.parameter, $0.pass ? "+" : "-") })")
+    }
+
     @Test("no lossy setting passes: the outcome falls back to lossless and says why")
     func fallback() {
         let strict = QualityFloor(ssim: 0.9999, psnr: 90, tileSSIM: 0.999)

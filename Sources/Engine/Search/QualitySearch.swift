@@ -306,7 +306,16 @@ public struct QualitySearch: Sendable {
                     if withinTolerance(s.bytes, of: Double(s.bytes) * exp(-room * sizeRate)) {
                         return finish("predicted within \(toleranceText) of the smallest possible size (measured slopes)")
                     }
-                    next = max(failing.map { $0.p + 0.1 * (s.p - $0.p) } ?? lo, s.p - s.margin / margin + safety)
+                    let predicted = s.p - s.margin / margin + safety
+                    if let f = failing, predicted <= f.p + 0.1 * (s.p - f.p) {
+                        // The slopes put the boundary at or below a setting that failed:
+                        // the margin is far from linear across this bracket (it bends
+                        // near lossless). Stepping a tenth of the bracket at a time from
+                        // the failing end would creep; the bracketed interpolation below
+                        // (regula falsi, Illinois) does not.
+                        break
+                    }
+                    next = max(failing.map { $0.p + 0.1 * (s.p - $0.p) } ?? lo, predicted)
                     if next >= s.p { next = s.p - 0.5 * (s.p - (failing?.p ?? lo)) }
                 } else if let f = failing {
                     if f.p >= hi { break }
