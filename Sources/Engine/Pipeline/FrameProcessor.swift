@@ -90,7 +90,8 @@ struct FrameProcessor: Sendable {
                 traces.append((id, []))   // not even its smallest file would win: not tried
                 continue
             }
-            let overhead = fileOverhead(item, loaded, features: features, mono: mono, codec: codec)
+            let lossy = !settings.profile.isLossless && codec.supportsLossy
+            let overhead = lossy ? fileOverhead(item, loaded, features: features, mono: mono, codec: codec) : 0
             let attempt = try encode(toEncode, with: codec, source: source, mono: mono, sourceNoise: sourceNoise,
                                      warmStart: warmStarts[id], coldStart: coldStarts[id], ceiling: ceiling,
                                      overhead: overhead)

@@ -11,9 +11,10 @@ import Foundation
 ///    it measures, divided by the margin slope, leaves a predicted saving under the
 ///    size tolerance; otherwise it takes secant steps along the slopes (re-estimated
 ///    from this frame's own points as soon as it has two), at most five, aiming further
-///    above the boundary after each failure in a row. A frame without a warm start but
-///    with a `prior` (the run's or the codec's typical boundary and slopes, see
-///    `SearchPrior`) takes the same path from the prior's parameter;
+///    above the boundary after each failure in a row, and leaving for step 2 as soon
+///    as the slopes put the boundary below a setting measured to fail. A frame without
+///    a warm start but with a `prior` (the run's or the codec's typical boundary and
+///    slopes, see `SearchPrior`) takes the same path from the prior's parameter;
 /// 1. otherwise starts at the warm-start parameter or a default, and steps outward,
 ///    doubling the step, until it holds a failing `p` below a passing one (the bracket);
 /// 2. then moves inside the bracket by regula falsi on the floors' margin (Illinois
