@@ -203,6 +203,17 @@ struct GrainRetentionTests {
         #expect(floored.allSatisfy { $0.1.allSatisfy { $0.grainRetention != nil } })
     }
 
+    @Test("the container adds about what the search's seal estimate allows for", arguments: [CodecID.htj2k, .j2k, .jxl])
+    func containerOverhead(id: CodecID) throws {
+        let frame = try SyntheticFrame.make(width: 96, height: 72, bitDepth: 10, grain: 4, seed: 3)
+        let codec = try EngineServices.standard.codec(id, 1)
+        let payload = try codec.encode(frame, mode: .lossy(quality: codec.qualityRange.lowerBound
+            + 0.5 * (codec.qualityRange.upperBound - codec.qualityRange.lowerBound)))
+        let seal = Data(String(repeating: "x", count: 7000).utf8)
+        let overhead = try codec.wrap(payload: payload, seal: seal).count - payload.count - seal.count
+        #expect(overhead > 0 && overhead <= 2 * FrameProcessor.containerBytes, "\(id): \(overhead) bytes")
+    }
+
     @Test("with a grain-retention floor the kept file keeps the grain, and costs more bytes than without")
     func grainFloor() async throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }
