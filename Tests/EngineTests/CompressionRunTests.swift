@@ -211,6 +211,29 @@ struct CompressionRunTests {
         #expect(abs(log(runs[1] / runs[0])) < 0.1, "first setting \(runs[1]), the first run's \(runs[0])")
     }
 
+    @Test("a frame redone after kept ones sees the cut before it, as the uninterrupted run did")
+    func resumedFrameSeesTheCut() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let src = dir.file("src")
+        try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+        // Two shots, two frames each: tones 0.3 apart is a cut.
+        for (i, shift) in [0.0, 0.0, 0.3, 0.3].enumerated() {
+            let frame = try SyntheticFrame.make(width: 72, height: 56, grain: 3, seed: UInt64(i + 1), shift: shift)
+            try RawFrameFile.encode(frame).write(to: src.appendingPathComponent(String(format: "reel_%04d.dpx", i + 1)))
+        }
+        let out = dir.file("out")
+        let first = try await Self.run(src, out)
+        let catalog = try Catalog(url: out.appendingPathComponent(Catalog.fileName))
+        let cutFrame = "frameId = (SELECT id FROM frames WHERE name = 'reel_0003.dpx')"
+        try #require(try catalog.count("features", where: "\(cutFrame) AND sceneChange > 0.25") == 1,
+                     "the uninterrupted run sees the cut")
+        try FileManager.default.removeItem(at: out.appendingPathComponent(try #require(first.frames[2].output)))
+        let second = try await Self.run(src, out, resume: true)
+        #expect(second.frames.map(\.status) == [.kept, .kept, .done, .kept])
+        #expect(try catalog.count("features", where: "\(cutFrame) AND sceneChange > 0.25") == 1,
+                "the resumed run compares the redone frame with the kept one before it")
+    }
+
     @Test("an output folder that is the source folder or inside it is refused, and nothing is written there")
     func outInsideSource() async throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }

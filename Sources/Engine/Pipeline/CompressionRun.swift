@@ -144,14 +144,19 @@ public struct CompressionRun: Sendable {
         let work = makeWorkSource(todo)
         let memory = ShotMemory()
         // Frames kept from the interrupted run tell the frames redone after them where
-        // to start (their kept setting; their looks and slopes were not kept, so a
-        // redone frame takes a kept neighbour for the same shot, which at worst costs
-        // encodes: every candidate is measured).
+        // to start (their kept setting; their slopes were not kept). The kept frame
+        // just before a redone one is analysed again when that frame is, so the cut
+        // between them, if any, is seen as in an uninterrupted run.
         for (index, report) in keptReports.sorted(by: { $0.key < $1.key }) {
             if let p = report.parameter, let codec = report.codec.flatMap(CodecID.init(rawValue:)) {
                 await memory.recordBoundary(.init(parameter: p), codec: codec, index: index)
             }
         }
+        var keptBefore: [Int: WorkItem] = [:]
+        for item in todo where item.index > 0 && keptReports[item.index - 1] != nil {
+            keptBefore[item.index] = items[item.index - 1]
+        }
+        let keptNeighbours = keptBefore
         let tracker = ProgressTracker(total: items.count, kept: Array(keptReports.values), start: clock, callback: progress)
         let queue = DispatchQueue(label: "reelpack.frames", qos: .userInitiated, attributes: .concurrent)
         let choice = settings.codec
@@ -160,7 +165,8 @@ public struct CompressionRun: Sendable {
         // jobs the next frames would otherwise all start before any frame is done).
         if jobs > 1, let item = try await work.next() {
             let report = await Self.processOne(item, processor: processor, memory: memory, catalog: catalog,
-                                               runID: runID, agent: agent, choice: choice, queue: queue)
+                                               runID: runID, agent: agent, choice: choice, queue: queue,
+                                               keptNeighbour: keptNeighbours[item.index])
             if report.status == .failed {
                 try await work.fail(item, report: report)
             } else {
@@ -173,7 +179,8 @@ public struct CompressionRun: Sendable {
                 group.addTask {
                     while let item = try await work.next() {
                         let report = await Self.processOne(item, processor: processor, memory: memory, catalog: catalog,
-                                                           runID: runID, agent: agent, choice: choice, queue: queue)
+                                                           runID: runID, agent: agent, choice: choice, queue: queue,
+                                                           keptNeighbour: keptNeighbours[item.index])
                         if report.status == .failed {
                             try await work.fail(item, report: report)
                         } else {
@@ -200,13 +207,18 @@ public struct CompressionRun: Sendable {
 
     /// One frame, start to end; never throws (a failure is a report).
     private static func processOne(_ item: WorkItem, processor: FrameProcessor, memory: ShotMemory, catalog: Catalog,
-                                   runID: Int64, agent: String, choice: CodecChoice, queue: DispatchQueue) async -> FrameReport {
+                                   runID: Int64, agent: String, choice: CodecChoice, queue: DispatchQueue,
+                                   keptNeighbour: WorkItem? = nil) async -> FrameReport {
         var frameID: Int64?
         do {
             frameID = try catalog.registerFrame(
                 .init(name: item.name, sequenceNumber: item.sequenceNumber, sourcePath: item.source.path), runID: runID)
             let loaded = try await onQueue(queue) { try processor.load(item) }
             var features = loaded.analysis.features
+            if let neighbour = keptNeighbour,
+               let analysis = try? await onQueue(queue, { try processor.analyse(neighbour) }) {
+                _ = await memory.recordFrame(analysis, index: neighbour.index)
+            }
             let change = await memory.recordFrame(loaded.analysis, index: item.index)
             features.sceneChange = change.distance
             features.isSceneCut = change.isCut

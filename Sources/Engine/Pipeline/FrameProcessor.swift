@@ -52,6 +52,13 @@ struct FrameProcessor: Sendable {
                       analysis: FrameAnalyzer.analyze(frame.pixels))
     }
 
+    /// Reads and analyses a source without keeping it (a kept frame whose look a
+    /// resumed run needs, to tell whether a cut lies before the frame after it).
+    func analyse(_ item: WorkItem) throws -> FrameAnalyzer.Result {
+        let data = try Data(contentsOf: item.source, options: .mappedIfSafe)
+        return FrameAnalyzer.analyze(try services.read(data, item.source.path).pixels)
+    }
+
     /// One codec's best encoding of the frame.
     private struct Encoded {
         var codec: any Codec
