@@ -41,12 +41,7 @@ struct FrameProcessor: Sendable {
 
     /// Reads and analyses the source.
     func load(_ item: WorkItem) throws -> Loaded {
-        let data: Data
-        do {
-            data = try Data(contentsOf: item.source, options: .mappedIfSafe)
-        } catch {
-            throw EngineError(.io, file: item.source.path, "cannot read: \(error.localizedDescription)")
-        }
+        let data = try bytes(of: item)
         let frame = try services.read(data, item.source.path)
         return Loaded(sourceBytes: data.count, frame: frame, sha256: Digest.sha256(data),
                       analysis: FrameAnalyzer.analyze(frame.pixels))
@@ -55,8 +50,16 @@ struct FrameProcessor: Sendable {
     /// Reads and analyses a source without keeping it (a kept frame whose look a
     /// resumed run needs, to tell whether a cut lies before the frame after it).
     func analyse(_ item: WorkItem) throws -> FrameAnalyzer.Result {
-        let data = try Data(contentsOf: item.source, options: .mappedIfSafe)
-        return FrameAnalyzer.analyze(try services.read(data, item.source.path).pixels)
+        FrameAnalyzer.analyze(try services.read(try bytes(of: item), item.source.path).pixels)
+    }
+
+    /// The source file's bytes (mapped when the file system allows).
+    private func bytes(of item: WorkItem) throws -> Data {
+        do {
+            return try Data(contentsOf: item.source, options: .mappedIfSafe)
+        } catch {
+            throw EngineError(.io, file: item.source.path, "cannot read: \(error.localizedDescription)")
+        }
     }
 
     /// One codec's best encoding of the frame.
