@@ -50,6 +50,9 @@ let package = Package(
             name: "CTIFF", pkgConfig: "libtiff-4",
             providers: [.apt(["libtiff-dev"])]),
         .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
             name: "COpenJPEG", pkgConfig: "libopenjp2",
             providers: [.apt(["libopenjp2-7-dev"])]),
         .systemLibrary(
@@ -73,7 +76,7 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "ImageCore", "Formats", "Metrics", "Codecs",
+                "ImageCore", "Formats", "Metrics", "Codecs", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -6,7 +6,7 @@
 # packages (scikit-image for SSIM, imagecodecs). Debian 12 or Ubuntu.
 set -euo pipefail
 
-packages=(pkg-config libtiff-dev libopenjp2-7-dev libopenjph-dev libjxl-dev
+packages=(pkg-config zlib1g-dev libtiff-dev libopenjp2-7-dev libopenjph-dev libjxl-dev
           libopenjp2-tools openjph-tools libjxl-tools libtiff-tools ffmpeg openimageio-tools
           libsqlite3-dev python3-pip chromium fonts-dejavu-core)
 missing=()

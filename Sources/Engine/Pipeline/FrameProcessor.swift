@@ -169,6 +169,7 @@ struct FrameProcessor: Sendable {
                           parameter: Double?, fellBack: Bool, stopReason: String?, trace: [SearchIteration],
                           achieved: QualityMeasurement, decodedSHA: String) -> Seal {
         let source = loaded.frame.pixels
+        let record = Seal.packRebuildRecord(loaded.frame.rebuildRecord)
         return Seal(
             sealVersion: Seal.currentFormatVersion, tool: "reelpack", toolVersion: toolVersion,
             timestamp: ISO8601DateFormatter().string(from: Date()),
@@ -180,7 +181,7 @@ struct FrameProcessor: Sendable {
             sourceBytes: loaded.sourceBytes, sourceSHA256: loaded.sha256,
             width: source.width, height: source.height, channels: source.channels, bitDepth: source.bitDepth,
             monochromeStored: mono, decodedSHA256: decodedSHA,
-            rebuildRecord: loaded.frame.rebuildRecord.base64EncodedString(), rebuildIsExact: loaded.frame.rebuildIsExact,
+            rebuildRecord: record.field, rebuildRecordEncoding: record.encoding, rebuildIsExact: loaded.frame.rebuildIsExact,
             metadata: loaded.frame.metadata, features: features, grainRetention: achieved.grainRetention)
     }
 

@@ -137,7 +137,7 @@ public struct Restorer: Sendable {
             let bytes: Data
             if target == sourceFormat {
                 guard let record = seal.rebuildRecordData else {
-                    throw EngineError(.verificationFailed, file: path, "the seal's rebuild record is not base64")
+                    throw EngineError(.verificationFailed, file: path, "the seal's rebuild record cannot be read (\(seal.rebuildRecordEncoding.map { "encoding \($0)" } ?? "plain base64"), seal version \(seal.sealVersion))")
                 }
                 bytes = try services.rebuild(pixels, record)
                 let digest = Digest.sha256(bytes)
