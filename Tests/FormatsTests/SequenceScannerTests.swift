@@ -166,6 +166,16 @@ private func folder(with names: [String], _ body: (TemporaryDirectory) throws ->
         }
     }
 
+    @Test func aLoneNameEndingInAnUnpaddedNumberIsAStillNotAFrame() throws {
+        try folder(with: ["rgb8.dpx", "gray16.dpx", "shot1.dpx", "shot2.dpx", "reel_0100.dpx"]) { dir in
+            let scan = try SequenceScanner.scan(dir.url)
+            #expect(scan.sequences.map(\.pattern).sorted() == ["reel_%04d.dpx", "shot%d.dpx"])
+            #expect(scan.singles.map(\.name) == ["gray16.dpx", "rgb8.dpx"])
+            #expect(scan.singles.allSatisfy { $0.frameNumber == nil })
+            #expect(scan.warnings.contains("2 files are not part of a numbered sequence: gray16.dpx, rgb8.dpx"))
+        }
+    }
+
     @Test func differentExtensionsAreDifferentSequences() throws {
         try folder(with: ["reel_0001.dpx", "reel_0002.dpx"]) { dir in
             try Data("II*\0".utf8).write(to: dir.file("reel_0001.tif"))

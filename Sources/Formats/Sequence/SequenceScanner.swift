@@ -155,6 +155,14 @@ public struct SequenceScanner: Sendable {
         var sequences: [ImageSequence] = []
         for key in groups.keys.sorted() {
             let members = (groups[key] ?? []).sorted { ($0.frameNumber ?? 0) < ($1.frameNumber ?? 0) }
+            // A lone file whose name merely ends in an unpadded number (`oiio_rgb8.tif`,
+            // `gray16.dpx`) is a still, not frame 8 of a sequence: nothing else proves
+            // the number counts frames.
+            if key.padding == 0, members.count == 1, var still = members.first {
+                still.frameNumber = nil
+                singles.append(still)
+                continue
+            }
             guard let first = members.first?.frameNumber, let last = members.last?.frameNumber else { continue }
             sequences.append(ImageSequence(
                 directory: URL(fileURLWithPath: key.directory, isDirectory: true), prefix: key.prefix,
