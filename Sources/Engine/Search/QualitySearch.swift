@@ -277,7 +277,8 @@ public struct QualitySearch: Sendable {
             }
             return Outcome(best: best, iterations: iterations, stopReason: reason, next: next)
         }
-        let toleranceText = "\(Int((sizeTolerance * 100).rounded())) %"
+        let percent = sizeTolerance * 100
+        let toleranceText = abs(percent - percent.rounded()) < 1e-9 ? "\(Int(percent.rounded())) %" : String(format: "%.1f %%", percent)
 
         // 0. Predicted boundary (warm start with slopes): evaluate just above where the
         // previous frame's boundary moved by this frame's measured margin, then take

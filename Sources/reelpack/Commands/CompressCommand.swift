@@ -55,6 +55,14 @@ struct CompressCommand: AsyncParsableCommand {
     @Option(help: "Frames in flight at once (default: the number of cores).")
     var jobs: Int?
 
+    @Option(name: .customLong("size-tolerance"),
+            help: "Stop a frame's search once its file is within this share of the smallest passing size (0.02 = 2 %); larger takes fewer encodes and keeps slightly larger files.")
+    var sizeTolerance: Double = 0.02
+
+    @Option(name: .customLong("max-iterations"),
+            help: "At most this many encodes per frame and codec (at least 2); a search cut short keeps its smallest passing file (a frame with none is stored losslessly).")
+    var maxIterations: Int = 12
+
     @Flag(help: "Continue a run in OUT with the same profile, floors and codec: keep frames already done and verified, redo the rest.")
     var resume = false
 
@@ -74,6 +82,10 @@ struct CompressCommand: AsyncParsableCommand {
         if let psnr, !(psnr > 0 && psnr.isFinite) { throw ValidationError("--psnr must be a positive number of dB") }
         if let grainRetention, !(grainRetention > 0 && grainRetention.isFinite) { throw ValidationError("--grain-retention must be positive") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if !(sizeTolerance >= 0.001 && sizeTolerance <= 0.5) {
+            throw ValidationError("--size-tolerance must be between 0.001 and 0.5 (a share of the file size: 0.02 is 2 %)")
+        }
+        if !(2...100).contains(maxIterations) { throw ValidationError("--max-iterations must be between 2 and 100") }
     }
 
     func run() async throws {
@@ -89,7 +101,8 @@ struct CompressCommand: AsyncParsableCommand {
         let floor = profile.floor(ssim: ssim, psnr: psnr, tileSSIM: tileSSIM, grainRetention: grainRetention)
         let settings = CompressionSettings(profile: profile, floor: floor, codec: choice,
                                            jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                                           resume: resume, note: note)
+                                           resume: resume, note: note,
+                                           sizeTolerance: sizeTolerance, maxIterations: maxIterations)
         let run = CompressionRun(sources: sources.map { URL(fileURLWithPath: $0) }, output: URL(fileURLWithPath: output),
                                  settings: settings, toolVersion: ReelpackVersion.string)
         let display = ProgressDisplay()
