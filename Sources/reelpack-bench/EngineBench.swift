@@ -138,6 +138,20 @@ enum EngineBench {
         let env = ProcessInfo.processInfo.environment
         if let only = env["REELPACK_BENCH_REELS"]?.split(separator: ",").map(String.init) {
             reels = reels.filter { only.contains($0.name) }
+            // Only on request (it is not in the recorded table): three film stocks, the
+            // grain scene with fine, medium and coarse grain (8, 24, 64 codes at mid grey,
+            // 12 bits), 4 frames each, then 4 frames of clean gradients (no grain).
+            if only.contains("stocks") {
+                var stocks: [PixelBuffer] = []
+                for (shot, sigma) in [8.0, 24, 64].enumerated() {
+                    let s = try FilmSynthesizer(width: 1024, height: 540, bitDepth: 12, kind: .grain, seed: 21 + UInt64(shot),
+                                                grainSigma: sigma)
+                    stocks += (0..<4).map { s.frame($0) }
+                }
+                let clean = try FilmSynthesizer(width: 1024, height: 540, bitDepth: 12, kind: .gradient, seed: 24)
+                stocks += (0..<4).map { clean.frame($0) }
+                reels.append(Reel(name: "stocks", frames: stocks, sequence: true))
+            }
         }
         for reel in reels {
             let f = reel.frames[0]
@@ -183,7 +197,11 @@ enum EngineBench {
     }
 
     private static func searchRow(codec: any Codec, profile: Profile, reel: Reel, threads: Int) throws {
-        let floor = profile.floor
+        // REELPACK_BENCH_GRAIN=0.8: every profile with that grain-retention floor
+        // (frames without measurable grain are exempt), as `compress --grain-retention`.
+        let grainFloor = ProcessInfo.processInfo.environment["REELPACK_BENCH_GRAIN"].flatMap(Double.init)
+        let floor = profile.floor(grainRetention: grainFloor)
+        let profileLabel = profile.rawValue + (grainFloor.map { "+g\($0)" } ?? "")
         let logarithmic = codec.id == .j2k
         let analyses = reel.frames.map { FrameAnalyzer.analyze($0) }
         func evaluator(_ i: Int) -> (Double) throws -> QualitySearch.Evaluation<Void> {
@@ -231,7 +249,8 @@ enum EngineBench {
             if trace {
                 let steps = outcome.iterations.map {
                     String(format: "%.3f%@", $0.parameter, $0.pass ? "+" : "-")
-                        + (verbose ? String(format: "(s%.4f t%.4f p%.2f %dB)", $0.ssim, $0.tileFloor, $0.psnr ?? 0, $0.bytes) : "")
+                        + (verbose ? String(format: "(s%.4f t%.4f p%.2f%@ %dB)", $0.ssim, $0.tileFloor, $0.psnr ?? 0,
+                                          ($0.grainRetention.map { String(format: " g%.3f", $0) } ?? "") as NSString, $0.bytes) : "")
                 }
                 let slopes = outcome.next.map { String(format: " [boundary %.3f, slopes margin %.3f size %.3f]", $0.parameter, $0.marginSlope ?? .nan, $0.logSizeSlope ?? .nan) } ?? ""
                 print("      frame \(i)\(warm == nil ? " cold" : returned ? " return" : " warm"): \(steps.joined(separator: " ")) | \(outcome.stopReason)\(slopes)")
@@ -311,7 +330,7 @@ enum EngineBench {
         let mean = Double(iterations.reduce(0, +)) / Double(max(1, iterations.count))
         let maxExcess = (excess.max() ?? 0) * 100, meanExcess = excess.reduce(0, +) / Double(max(1, excess.count)) * 100
         print(String(format: "%-6@ %-7@ %-10@ %-7.2f %4.1f / %-6.2f %5.2f×      %+6.2f %% / %+6.2f %%  %-12@ %-15@ %d",
-                     codec.id.rawValue as NSString, profile.rawValue as NSString, reel.name as NSString,
+                     codec.id.rawValue as NSString, profileLabel as NSString, reel.name as NSString,
                      Double(raw) / Double(adaptiveBytes), medianAll, mean, searchSeconds / max(finalSeconds, 1e-9),
                      maxExcess, meanExcess, fixedText as NSString, gainText as NSString, fallbacks))
         let warmText = warmIterations.isEmpty ? "none" : String(

@@ -71,6 +71,29 @@ struct ShotHistoryTests {
         #expect(Self.play([colour[0], bw[0], colour[1]]).map(\.from) == [nil, nil, 0])
     }
 
+    @Test("a change of film stock (the same scene with three times the grain) is a cut, and no return to the other stock")
+    func grainChangeIsACut() throws {
+        func frames(grain: Double, seed: UInt64, _ range: Range<Int>) throws -> [FrameAnalyzer.Result] {
+            let s = try FilmSynthesizer(width: 256, height: 144, bitDepth: 12, kind: .grain, seed: seed, grainSigma: grain)
+            return range.map { FrameAnalyzer.analyze(s.frame($0)) }
+        }
+        // The same scene (same seed): the tones barely move when only the grain changes.
+        let fine = try frames(grain: 8, seed: 3, 0..<4), coarse = try frames(grain: 24, seed: 3, 2..<4)
+        var history = ShotHistory()
+        #expect(history.recordFrame(fine[0], index: 0).isCut == false)
+        #expect(history.recordFrame(fine[1], index: 1).isCut == false)
+        let change = history.recordFrame(coarse[0], index: 2)
+        #expect(change.isCut && change.distance! < FrameAnalyzer.sceneChangeThreshold, "\(change)")
+        #expect(ShotHistory.grainRatio(coarse[0].features.noiseSigma, fine[1].features.noiseSigma) > 2)
+        // fine fine coarse coarse fine: the coarse shot starts cold, the cut back to the
+        // fine stock returns to the fine frames, never to the coarse ones.
+        #expect(Self.play([fine[0], fine[1], coarse[0], coarse[1], fine[2]]).map(\.from) == [nil, 0, nil, 2, 1])
+        // Frames of one stock, even across its whole grain range in one shot, are no cut.
+        #expect(Self.play(fine).map(\.from) == [nil, 0, 1, 2])
+        // No grain on either side is no change of grain.
+        #expect(ShotHistory.grainRatio(0.1, 0.4) == 1)
+    }
+
     @Test("no two different corpus photographs are taken for the same shot",
           arguments: [("Cannon_log10", "Carrots_log10"), ("Cannon_log10", "Carrots_bw_log10"),
                       ("Cannon_bw_log10", "Carrots_bw_log10"), ("Desk_log10", "StillLife_log10"),

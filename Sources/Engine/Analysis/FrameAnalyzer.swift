@@ -22,6 +22,10 @@ public enum FrameAnalyzer {
     /// Histogram distance above which a frame starts a new shot (warm start is reset).
     public static let sceneChangeThreshold = 0.25
 
+    /// Grain (`noiseSigma`, code values) below which a frame has no measurable grain:
+    /// grain retention is not measured on it and a grain floor does not apply.
+    public static let measurableGrain = 0.5
+
     /// The result of analysing one frame.
     public struct Result: Sendable {
         public var features: FrameFeatures
@@ -133,11 +137,11 @@ public enum FrameAnalyzer {
     }
 
     /// Decoded / source grain sigma, averaged over colour channels; nil when the
-    /// source has under half a code value of grain. `sourceNoise` is the source's
+    /// source has under `measurableGrain` (half a code value) of grain. `sourceNoise` is the source's
     /// `FrameFeatures.noiseSigmaPerChannel`.
     public static func grainRetention(decoded: PixelBuffer, sourceNoise: [Double]) -> Double? {
         let mean = sourceNoise.isEmpty ? 0 : sourceNoise.reduce(0, +) / Double(sourceNoise.count)
-        guard mean >= 0.5 else { return nil }
+        guard mean >= measurableGrain else { return nil }
         let channels = min(decoded.channels, sourceNoise.count)
         guard channels > 0 else { return nil }
         var ratio = 0.0

@@ -53,7 +53,8 @@ public struct FrameFeatures: Sendable, Codable, Equatable {
     public var sceneChange: Double?
     /// True when a scene cut lies before this frame (`ShotHistory.Change.isCut`: the tones
     /// jumped past `FrameAnalyzer.sceneChangeThreshold`, the picture turned from colour to
-    /// black and white or back, or its geometry changed).
+    /// black and white or back, its grain changed by more than `ShotHistory.grainChangeRatio`,
+    /// or its geometry changed).
     public var isSceneCut: Bool
     /// Text found by `TextDetector`: "title" (a title card: text on a flat background
     /// filling the frame) or "subtitles" (burned-in text near the bottom of a picture);

@@ -193,7 +193,7 @@ struct FrameProcessor: Sendable {
                               codec: any Codec) -> Int {
         let measured = QualityMeasurement(ssim: 0.99, ssimPerChannel: Array(repeating: 0.99, count: loaded.frame.pixels.channels),
                                           tileFloor: 0.99, psnr: 45, identical: false, maxError: 100, mse: 1,
-                                          grainRetention: features.noiseSigma >= 0.5 ? 0.5 : nil)
+                                          grainRetention: features.noiseSigma >= FrameAnalyzer.measurableGrain ? 0.5 : nil)
         let step = SearchIteration(parameter: 1.234567, bytes: 123456, ssim: measured.ssim, psnr: measured.psnr,
                                    tileFloor: measured.tileFloor, grainRetention: measured.grainRetention, pass: true)
         let seal = makeSeal(item, loaded, features: features, mono: mono, codec: codec, parameter: step.parameter,

@@ -49,6 +49,8 @@ public struct ShotHistory: Sendable {
         var texture: Double
         /// Width, height, channels and bit depth: frames of one shot share them.
         var geometry: [Int]
+        /// `FrameFeatures.noiseSigma`: the grain, in code values at the frame's depth.
+        var grain: Double
     }
 
     /// The largest tone distance (`FrameSignature.distance`) at which a frame after a
@@ -62,14 +64,31 @@ public struct ShotHistory: Sendable {
     /// The largest ratio of two frames' texture at which they can be the same shot.
     public static let returnTextureRatio = 1.3
 
+    /// The largest ratio of two frames' grain (`noiseSigma`, each taken as at least
+    /// `FrameAnalyzer.measurableGrain`) at which they can be the same shot. Grain is a
+    /// property of the stock and exposure: consecutive frames of one shot read within
+    /// 1 % of each other on every synthetic kind and within 1.2× across the action
+    /// reel's cuts; a change of stock (8 to 24 codes at 12 bits) reads about 3×. Tones
+    /// alone miss such a cut, and the grain moves the floors' boundary far more than
+    /// a frame of motion does.
+    public static let grainChangeRatio = 1.5
+
+    /// How far apart two grain readings are, as a ratio ≥ 1 (readings under
+    /// `FrameAnalyzer.measurableGrain` count as that much: no grain is no grain).
+    static func grainRatio(_ a: Double, _ b: Double) -> Double {
+        let m = FrameAnalyzer.measurableGrain
+        let r = max(a, m) / max(b, m)
+        return max(r, 1 / r)
+    }
+
     /// How frame `index` follows the nearest earlier frame recorded.
     public struct Change: Sendable, Equatable {
         /// The tone distance (`FrameSignature.distance`); nil for the first frame.
         public var distance: Double?
         /// True when a scene cut lies before the frame: its tones moved more than
         /// `FrameAnalyzer.sceneChangeThreshold`, the picture turned from colour to
-        /// black and white or back (whatever its tones), or its size, channels or bit
-        /// depth changed.
+        /// black and white or back (whatever its tones), its grain changed by more than
+        /// `grainChangeRatio`, or its size, channels or bit depth changed.
         public var isCut: Bool
     }
 
@@ -79,7 +98,7 @@ public struct ShotHistory: Sendable {
     public mutating func recordFrame(_ analysis: FrameAnalyzer.Result, index: Int) -> Change {
         let f = analysis.features
         let look = Look(signature: analysis.signature, monochrome: f.monochrome, texture: f.texture,
-                        geometry: [f.width, f.height, f.channels, f.bitDepth])
+                        geometry: [f.width, f.height, f.channels, f.bitDepth], grain: f.noiseSigma)
         let previous = looks.keys.filter { $0 < index }.max().flatMap { looks[$0] }
         looks[index] = look
         newest = max(newest, index)
@@ -87,7 +106,7 @@ public struct ShotHistory: Sendable {
         guard let previous else { return Change(distance: nil, isCut: false) }
         let distance = look.signature.distance(to: previous.signature)
         let isCut = distance > FrameAnalyzer.sceneChangeThreshold || look.monochrome != previous.monochrome
-            || look.geometry != previous.geometry
+            || look.geometry != previous.geometry || Self.grainRatio(look.grain, previous.grain) > Self.grainChangeRatio
         if isCut { cuts.insert(index) }
         return Change(distance: distance, isCut: isCut)
     }
@@ -163,10 +182,11 @@ public struct ShotHistory: Sendable {
     }
 
     /// The tone distance of two frames that look like the same shot (same geometry and
-    /// colour kind, tones within `returnThreshold`, texture within `returnTextureRatio`);
-    /// nil when they do not.
+    /// colour kind, tones within `returnThreshold`, texture within `returnTextureRatio`,
+    /// grain within `grainChangeRatio`); nil when they do not.
     private static func sameLookDistance(_ a: Look, _ b: Look) -> Double? {
-        guard a.geometry == b.geometry, a.monochrome == b.monochrome else { return nil }
+        guard a.geometry == b.geometry, a.monochrome == b.monochrome,
+              grainRatio(a.grain, b.grain) <= grainChangeRatio else { return nil }
         let d = a.signature.distance(to: b.signature)
         guard d <= returnThreshold else { return nil }
         let low = min(a.texture, b.texture), high = max(a.texture, b.texture)
