@@ -239,7 +239,7 @@ enum EngineBench {
             // REELPACK_BENCH_NO_RETURNS=1 starts returns cold too (to measure what they save).
             let returned = reel.sequence && history.isReturn(index: i, codec: codec.id)
             let warm = reel.sequence && !(returned && noReturns) ? history.warmStart(index: i, codec: codec.id) : nil
-            let prior = history.coldStart(codec: codec.id)
+            let prior = history.coldStart(codec: codec.id, grainFloorFor: floor.grainRetention != nil ? i : nil)
             let search = QualitySearch(floor: floor, range: codec.qualityRange, sizeTolerance: tolerance, defaultStart: prior?.parameter,
                                        logarithmic: logarithmic, sizeOverhead: overhead)
             let evaluate = evaluator(i)

@@ -94,6 +94,30 @@ struct ShotHistoryTests {
         #expect(ShotHistory.grainRatio(0.1, 0.4) == 1)
     }
 
+    @Test("with a grain floor, a cold HTJ2K start moves the earlier boundaries by the change in grain")
+    func grainScaledColdStart() throws {
+        func frame(grain: Double) throws -> FrameAnalyzer.Result {
+            FrameAnalyzer.analyze(try FilmSynthesizer(width: 256, height: 144, bitDepth: 12, kind: .grain, seed: 3,
+                                                      grainSigma: grain).frame(0))
+        }
+        let fine = try frame(grain: 8), coarse = try frame(grain: 24)
+        var history = ShotHistory()
+        history.recordFrame(fine, index: 0)
+        history.recordBoundary(.init(parameter: 9, marginSlope: 0.6, logSizeSlope: 0.5), codec: .htj2k, index: 0)
+        history.recordFrame(coarse, index: 1)
+        let ratio = coarse.features.noiseSigma / fine.features.noiseSigma
+        #expect(ratio > 2)
+        // Without a grain floor: the run's median boundary, whatever the grain.
+        #expect(history.coldStart(codec: .htj2k)?.parameter == 9)
+        // With one: a step larger by the grain's ratio (the knob is −log2 of the step).
+        let scaled = try #require(history.coldStart(codec: .htj2k, grainFloorFor: 1))
+        #expect(abs(scaled.parameter - (9 - log2(ratio))) < 1e-9)
+        #expect(scaled.marginSlope == 0.6)
+        // JPEG 2000's knob is a size: not moved.
+        history.recordBoundary(.init(parameter: 2, marginSlope: 1.7, logSizeSlope: 1), codec: .j2k, index: 0)
+        #expect(history.coldStart(codec: .j2k, grainFloorFor: 1)?.parameter == 2)
+    }
+
     @Test("no two different corpus photographs are taken for the same shot",
           arguments: [("Cannon_log10", "Carrots_log10"), ("Cannon_log10", "Carrots_bw_log10"),
                       ("Cannon_bw_log10", "Carrots_bw_log10"), ("Desk_log10", "StillLife_log10"),

@@ -240,7 +240,7 @@ public struct CompressionRun: Sendable {
             var warm: [CodecID: QualitySearch.WarmStart] = [:], typical: [CodecID: QualitySearch.WarmStart] = [:]
             for id in codecs {
                 warm[id] = await memory.warmStart(index: item.index, codec: id)
-                typical[id] = await memory.coldStart(codec: id)
+                typical[id] = await memory.coldStart(codec: id, grainFloorFor: processor.settings.floor.grainRetention != nil ? item.index : nil)
             }
             let finalFeatures = features, warmStarts = warm, typicalStarts = typical
             let written = try await onQueue(queue) {

@@ -143,8 +143,24 @@ public struct ShotHistory: Sendable {
     /// Where a frame without a warm start starts for `codec`: the median boundary and
     /// slopes of the frames done so far in this run (within `window`), or the codec's
     /// general prior (see `SearchPrior`).
-    public func coldStart(codec: CodecID) -> QualitySearch.WarmStart? {
-        SearchPrior.combining(boundaries.keys.sorted().compactMap { boundaries[$0]?[codec] }, codec: codec)
+    ///
+    /// `grainFloorFor`: the frame (`index`) a grain-retention floor applies to. Where the
+    /// codec's knob follows the grain (`SearchPrior.grainShift`) and the frame and
+    /// earlier ones have measurable grain, each earlier boundary is first moved by the
+    /// difference in grain: a grain floor binds where the step reaches the grain.
+    public func coldStart(codec: CodecID, grainFloorFor index: Int? = nil) -> QualitySearch.WarmStart? {
+        let recorded = boundaries.keys.sorted().compactMap { k in boundaries[k]?[codec].map { (k, $0) } }
+        if let index, let grain = looks[index]?.grain, grain >= FrameAnalyzer.measurableGrain {
+            let scaled: [QualitySearch.WarmStart] = recorded.compactMap { k, warm in
+                guard let other = looks[k]?.grain, other >= FrameAnalyzer.measurableGrain,
+                      let shift = SearchPrior.grainShift(codec: codec, from: other, to: grain) else { return nil }
+                var moved = warm
+                moved.parameter += shift
+                return moved
+            }
+            if !scaled.isEmpty { return SearchPrior.combining(scaled, codec: codec) }
+        }
+        return SearchPrior.combining(recorded.map(\.1), codec: codec)
     }
 
     /// Records where frame `index`'s search found the boundary for `codec`.

@@ -17,8 +17,8 @@ actor ShotMemory {
     }
 
     /// Where a frame without a warm start starts; see `ShotHistory.coldStart`.
-    func coldStart(codec: CodecID) -> QualitySearch.WarmStart? {
-        history.coldStart(codec: codec)
+    func coldStart(codec: CodecID, grainFloorFor index: Int? = nil) -> QualitySearch.WarmStart? {
+        history.coldStart(codec: codec, grainFloorFor: index)
     }
 
     /// Records where frame `index`'s search found the boundary for `codec`.

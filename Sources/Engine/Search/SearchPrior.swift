@@ -26,6 +26,17 @@ public enum SearchPrior {
         }
     }
 
+    /// How far a grain-retention boundary moves in the codec's knob when the grain
+    /// goes from `from` to `to` (code values), or nil when the knob does not follow
+    /// the grain. HTJ2K's knob is −log2 of the quantisation step, and a grain floor
+    /// binds where the step reaches the grain: the step scales with it. Measured on
+    /// three synthetic stocks (BENCHMARKS.md, "Film stocks"): the step grew 2.5–2.8×
+    /// for each tripling of the nominal grain.
+    public static func grainShift(codec: CodecID, from: Double, to: Double) -> Double? {
+        guard codec == .htj2k, from > 0, to > 0 else { return nil }
+        return -log2(to / from)
+    }
+
     /// The run's prior from the warm starts its frames left (any shot): the median
     /// boundary and the median slopes; the codec's general prior when there are none.
     public static func combining(_ recorded: [QualitySearch.WarmStart], codec: CodecID) -> QualitySearch.WarmStart? {
