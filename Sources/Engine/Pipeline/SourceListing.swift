@@ -43,7 +43,7 @@ public enum SourceListing {
         let outPath = canonical(out)
         for src in sources {
             var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: src.path, isDirectory: &isDir)
+            _ = FileManager.default.fileExists(atPath: src.path, isDirectory: &isDir)
             let folder = canonical(isDir.boolValue ? src : src.deletingLastPathComponent())
             if outPath == folder || outPath.hasPrefix(folder.hasSuffix("/") ? folder : folder + "/") {
                 throw EngineError(.usage, file: out.path, "the output folder must not be a source folder or inside one (\(src.path))")
