@@ -140,7 +140,7 @@ enum EngineBench {
             reels = reels.filter { only.contains($0.name) }
             // Only on request (it is not in the recorded table): three film stocks, the
             // grain scene with fine, medium and coarse grain (8, 24, 64 codes at mid grey,
-            // 12 bits), 4 frames each, then 4 frames of clean gradients (no grain).
+            // 12 bits), 4 frames each, then 4 frames of smooth gradients (grain 0.5 codes).
             if only.contains("stocks") {
                 var stocks: [PixelBuffer] = []
                 for (shot, sigma) in [8.0, 24, 64].enumerated() {

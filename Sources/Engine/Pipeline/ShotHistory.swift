@@ -68,7 +68,7 @@ public struct ShotHistory: Sendable {
     /// `FrameAnalyzer.measurableGrain`) at which they can be the same shot. Grain is a
     /// property of the stock and exposure: consecutive frames of one shot read within
     /// 1 % of each other on every synthetic kind and within 1.2× across the action
-    /// reel's cuts; a change of stock (8 to 24 codes at 12 bits) reads about 3×. Tones
+    /// reel's cuts; a change of stock (8 to 24 codes at 12 bits) reads 2.8×. Tones
     /// alone miss such a cut, and the grain moves the floors' boundary far more than
     /// a frame of motion does.
     public static let grainChangeRatio = 1.5

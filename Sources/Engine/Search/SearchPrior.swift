@@ -31,7 +31,7 @@ public enum SearchPrior {
     /// the grain. HTJ2K's knob is −log2 of the quantisation step, and a grain floor
     /// binds where the step reaches the grain: the step scales with it. Measured on
     /// three synthetic stocks (BENCHMARKS.md, "Film stocks"): the step grew 2.5–2.8×
-    /// for each tripling of the nominal grain.
+    /// where the measured grain grew 2.6–2.8×.
     public static func grainShift(codec: CodecID, from: Double, to: Double) -> Double? {
         guard codec == .htj2k, from > 0, to > 0 else { return nil }
         return -log2(to / from)
