@@ -26,8 +26,8 @@ enum Zlib {
         defer { inflateEnd(&stream) }
         var out = Data()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        let input = [UInt8](data)
-        return input.withUnsafeBufferPointer { src -> Data? in
+        return data.withUnsafeBytes { raw -> Data? in
+            let src = raw.bindMemory(to: Bytef.self)
             stream.next_in = UnsafeMutablePointer(mutating: src.baseAddress)
             stream.avail_in = uInt(src.count)
             while true {
