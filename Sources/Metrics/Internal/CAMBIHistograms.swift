@@ -37,8 +37,10 @@ enum CAMBIHistograms {
         let tiles = stride(from: 0, to: width, by: tileWidth).map { $0 ..< min(width, $0 + tileWidth) }
         let strips = CAMBIStages.rowStrips(height: height, count: workers == 1 ? 1 : 2 * workers,
                                            minimumRows: max(window, 16))
+        // 1/n for every count sum n (at most twice the window's pixels), as libvmaf's table.
+        let reciprocals = [Float(0)] + (1...(2 * window * window)).map { 1 / Float($0) }
         let settings = Settings(width: width, height: height, pad: pad, shift: shift, rows: Int(rows), top: top,
-                                thresholds: thresholds.map { Int($0) })
+                                thresholds: thresholds.map { Int($0) }, reciprocals: reciprocals)
         image.withUnsafeBufferPointer { img in
             mask.withUnsafeBufferPointer { msk in
                 index.withUnsafeBufferPointer { idx in
@@ -63,6 +65,7 @@ enum CAMBIHistograms {
     struct Settings: Sendable {
         let width, height, pad, shift, rows, top: Int
         let thresholds: [Int]
+        let reciprocals: [Float]
     }
 
     /// Read-only planes and the c-value output. `@unchecked Sendable`: each worker
@@ -96,6 +99,7 @@ enum CAMBIHistograms {
         for y in firstAdded ..< min(height, strip.lowerBound + pad) { update(row: y, by: 1) }
         let step = 1 << s.shift
         let t = s.thresholds
+        s.reciprocals.withUnsafeBufferPointer { reciprocal in
         for y in strip {
             if y + pad < height { update(row: y + pad, by: 1) }
             if y - pad - 1 >= firstAdded { update(row: y - pad - 1, by: 0 &- 1) }
@@ -116,11 +120,12 @@ enum CAMBIHistograms {
                     let p = max(count(v + d * step), count(v - d * step))
                     // w_d = d (`CAMBI.contrastWeights`). As libvmaf: the product in
                     // Float, times the Float reciprocal.
-                    let value = Float(d * p0 * p) * (1 / Float(p + p0))
+                    let value = Float(d * p0 * p) * reciprocal[p + p0]
                     if value > best { best = value }
                 }
                 out[x] = best
             }
+        }
         }
     }
 }

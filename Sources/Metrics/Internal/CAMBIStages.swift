@@ -177,7 +177,10 @@ enum CAMBIStages {
         let n = values.count
         guard n > 0 else { return 0 }
         let k = min(max(Int(fraction * Double(n)), 1), n)
+        var count = 0
+        for v in values where v > 0 { count += 1 }
         var nonzero: [Float] = []
+        nonzero.reserveCapacity(count)
         for v in values where v > 0 { nonzero.append(v) }
         if nonzero.count <= k { return nonzero.reduce(0.0) { $0 + Double($1) } / Double(k) }
         // Select the k largest into nonzero[0..<k] (quickselect, descending).
