@@ -51,10 +51,12 @@ import ImageCore
 /// (w + h under 185) scores 0: no step to a neighbouring band can fall in the window.
 ///
 /// Speed: integer histograms indexed by the codes present among masked pixels (so
-/// 16-bit frames cost what 10-bit ones do), one row of histograms per output column
-/// updated by ±1 over the window's width as rows enter and leave (vectorised), frames
-/// cut into horizontal strips, one per worker. See BENCHMARKS.md, "CAMBI against
-/// libvmaf".
+/// 16-bit frames cost what 10-bit ones do), one count per output column and code,
+/// updated as rows enter and leave the window, a run of equal pixels in one pass;
+/// unmasked pixels cost nothing there; frames cut into horizontal strips, two per
+/// worker. The scales are computed in full, as the paper and libvmaf do (libvmaf's
+/// optional high-resolution speed-up, which changes the score, is not used). See
+/// BENCHMARKS.md, "CAMBI against libvmaf".
 public enum CAMBI {
     /// A frame's banding.
     public struct Result: Sendable, Equatable {
@@ -134,12 +136,14 @@ public enum CAMBI {
 
             // Tile means at this scale: tile (tx, ty) covers scaled columns
             // (64·tx) >> scale ..< (64·(tx+1)) >> scale.
-            let side = tileSize >> scale
+            let side = tileSize >> scale, sideShift = 6 - scale   // tileSize = 64
             var sums = [Double](repeating: 0, count: tilesWide * tilesHigh)
             c.withUnsafeBufferPointer { cv in
-                for y in 0..<h {
-                    let ty = y / side, row = cv.baseAddress! + y * w
-                    for x in 0..<w where row[x] != 0 { sums[ty * tilesWide + x / side] += Double(row[x]) }
+                sums.withUnsafeMutableBufferPointer { sum in
+                    for y in 0..<h {
+                        let tileRow = sum.baseAddress! + (y >> sideShift) * tilesWide, row = cv.baseAddress! + y * w
+                        for x in 0..<w where row[x] != 0 { tileRow[x >> sideShift] += Double(row[x]) }
+                    }
                 }
             }
             for ty in 0..<tilesHigh {

@@ -5,8 +5,8 @@ import Foundation
 /// For every output column `x` and every code `u` that some masked pixel has, a
 /// `UInt16` counts the masked pixels of value `u` in the window centred on (x, y):
 /// when row y + pad enters the window each of its masked pixels adds 1 to the counts
-/// of the window's width of columns around it, and row y − pad − 1 leaves the same
-/// way. The counts of the codes a c-value needs are then read directly. Codes index
+/// of the window's width of columns around it (a run of equal pixels in one pass),
+/// and row y − pad − 1 leaves the same way. The counts of the codes a c-value needs are then read directly. Codes index
 /// the histograms through a table of the codes present, so a 16-bit frame needs no
 /// more memory than a 10-bit one with as many distinct codes; when there are many,
 /// the frame is also cut into column tiles so one worker's histograms stay under
@@ -85,13 +85,28 @@ enum CAMBIHistograms {
         hist.initialize(repeating: 0, count: s.rows * tw)
         let sourceColumns = max(0, x0 - pad) ..< min(width, x1 + pad)
 
+        // Adds `step` (1, or 0 &- 1 to remove) for each masked pixel of row y to the
+        // counts of the columns whose window holds it. A run of equal masked pixels
+        // [a, b] adds to column c the length of [a, b] ∩ [c − pad, c + pad] in one pass,
+        // so a flat band costs about one add per column instead of one per window pixel.
         @inline(__always) func update(row y: Int, by step: UInt16) {
             let image = shared.image + y * width, mask = shared.mask + y * width
-            for x in sourceColumns where mask[x] != 0 && Int(image[x]) <= s.top {
-                let r = Int(shared.index[Int(image[x])])
-                let lo = max(x - pad, x0) - x0, hi = min(x + pad + 1, x1) - x0
-                let counts = hist + r * tw
-                for i in lo..<hi { counts[i] &+= step }
+            var a = sourceColumns.lowerBound
+            let end = sourceColumns.upperBound
+            while a < end {
+                let v = image[a]
+                guard mask[a] != 0, Int(v) <= s.top else { a += 1; continue }
+                var b = a
+                while b + 1 < end && mask[b + 1] != 0 && image[b + 1] == v { b += 1 }
+                let counts = hist + Int(shared.index[Int(v)]) * tw - x0
+                let lo = max(a - pad, x0), hi = min(b + pad + 1, x1)
+                if lo < hi {
+                    for c in lo..<hi {
+                        let overlap = min(b, c + pad) - max(a, c - pad) + 1
+                        counts[c] &+= UInt16(truncatingIfNeeded: overlap) &* step
+                    }
+                }
+                a = b + 1
             }
         }
 
