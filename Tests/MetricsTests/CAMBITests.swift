@@ -23,6 +23,15 @@ struct CAMBITests {
         #expect(banded.score > 10 * max(smooth.score, 0.1))
     }
 
+    /// libvmaf 3.2.0's CAMBI of these frames (`vmaf --feature cambi`, the same 10-bit
+    /// codes as yuv420p10le with neutral chroma). It prints 6 decimals; the pooling sums
+    /// in another order, so agreement is to about 1e-6 (BENCHMARKS.md).
+    @Test("agrees with libvmaf on a banded 10-bit sky", arguments: [(2, 10.107534), (4, 22.829357)])
+    func libvmafAgreement(step: Int, libvmaf: Double) throws {
+        let frame = BandingFrames.banded(try Self.sky(channels: 1, grain: 0), step: step)
+        #expect(abs(CAMBI.measure(frame).score - libvmaf) < 2e-6)
+    }
+
     @Test("coarser steps score higher")
     func coarserStepsScoreHigher() throws {
         let sky = try Self.sky(grain: 0)
