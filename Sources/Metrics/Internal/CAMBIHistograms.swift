@@ -3,7 +3,8 @@ import Foundation
 /// The c-values of one CAMBI scale from sliding-window histograms (see `CAMBI`).
 ///
 /// For every output column `x` and every code `u` that some masked pixel has, a
-/// `UInt16` counts the masked pixels of value `u` in the window centred on (x, y):
+/// `UInt16` (`UInt32` when the window holds more than 65,535 pixels, frames with
+/// w + h over about 23,500) counts the masked pixels of value `u` in the window centred on (x, y):
 /// when row y + pad enters the window each of its masked pixels adds 1 to the counts
 /// of the window's width of columns around it (a run of equal pixels in one pass),
 /// and row y − pad − 1 leaves the same way. The counts of the codes a c-value needs are then read directly. Codes index
@@ -33,7 +34,8 @@ enum CAMBIHistograms {
         guard rows > 0, window > 1 else { return c }
 
         let pad = window >> 1
-        let tileWidth = min(width, max(64, histogramBudget / (2 * Int(rows))))
+        let countSize = window * window <= Int(UInt16.max) ? 2 : 4
+        let tileWidth = min(width, max(64, histogramBudget / (countSize * Int(rows))))
         let tiles = stride(from: 0, to: width, by: tileWidth).map { $0 ..< min(width, $0 + tileWidth) }
         let strips = CAMBIStages.rowStrips(height: height, count: workers == 1 ? 1 : 2 * workers,
                                            minimumRows: max(window, 16))
@@ -48,10 +50,15 @@ enum CAMBIHistograms {
                         let shared = Shared(image: img.baseAddress!, mask: msk.baseAddress!, index: idx.baseAddress!,
                                             c: out.baseAddress!)
                         CAMBIParallel.run(strips.count, workers: workers) { s in
-                            var histograms = [UInt16](repeating: 0, count: settings.rows * tileWidth)
-                            histograms.withUnsafeMutableBufferPointer { hist in
-                                for tile in tiles {
-                                    run(strips[s], tile, settings, shared, hist.baseAddress!)
+                            if window * window <= Int(UInt16.max) {
+                                var histograms = [UInt16](repeating: 0, count: settings.rows * tileWidth)
+                                histograms.withUnsafeMutableBufferPointer { hist in
+                                    for tile in tiles { run(strips[s], tile, settings, shared, hist.baseAddress!) }
+                                }
+                            } else {
+                                var histograms = [UInt32](repeating: 0, count: settings.rows * tileWidth)
+                                histograms.withUnsafeMutableBufferPointer { hist in
+                                    for tile in tiles { run(strips[s], tile, settings, shared, hist.baseAddress!) }
                                 }
                             }
                         }
@@ -78,8 +85,9 @@ enum CAMBIHistograms {
     }
 
     /// The c-values of rows `strip` × columns `tile`.
-    private static func run(_ strip: Range<Int>, _ tile: Range<Int>, _ s: Settings, _ shared: Shared,
-                            _ hist: UnsafeMutablePointer<UInt16>) {
+    private static func run<Count: FixedWidthInteger & UnsignedInteger>(
+        _ strip: Range<Int>, _ tile: Range<Int>, _ s: Settings, _ shared: Shared, _ hist: UnsafeMutablePointer<Count>
+    ) {
         let (width, height, pad) = (s.width, s.height, s.pad)
         let x0 = tile.lowerBound, x1 = tile.upperBound, tw = x1 - x0
         hist.initialize(repeating: 0, count: s.rows * tw)
@@ -89,7 +97,7 @@ enum CAMBIHistograms {
         // counts of the columns whose window holds it. A run of equal masked pixels
         // [a, b] adds to column c the length of [a, b] ∩ [c − pad, c + pad] in one pass,
         // so a flat band costs about one add per column instead of one per window pixel.
-        @inline(__always) func update(row y: Int, by step: UInt16) {
+        @inline(__always) func update(row y: Int, by step: Count) {
             let image = shared.image + y * width, mask = shared.mask + y * width
             var a = sourceColumns.lowerBound
             let end = sourceColumns.upperBound
@@ -103,7 +111,7 @@ enum CAMBIHistograms {
                 if lo < hi {
                     for c in lo..<hi {
                         let overlap = min(b, c + pad) - max(a, c - pad) + 1
-                        counts[c] &+= UInt16(truncatingIfNeeded: overlap) &* step
+                        counts[c] &+= Count(truncatingIfNeeded: overlap) &* step
                     }
                 }
                 a = b + 1
