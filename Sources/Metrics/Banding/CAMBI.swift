@@ -89,7 +89,7 @@ public enum CAMBI {
     ///     The result does not depend on it.
     public static func measure(_ frame: PixelBuffer, threads: Int? = nil) -> Result {
         let workers = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        var (luma, depth) = (CAMBIStages.luma(frame), frame.bitDepth)
+        var (luma, depth) = (CAMBIStages.luma(frame, workers: workers), frame.bitDepth)
         if depth < 10 {
             let shift = UInt16(10 - depth)
             for i in luma.indices { luma[i] <<= shift }
@@ -140,9 +140,16 @@ public enum CAMBI {
             var sums = [Double](repeating: 0, count: tilesWide * tilesHigh)
             c.withUnsafeBufferPointer { cv in
                 sums.withUnsafeMutableBufferPointer { sum in
-                    for y in 0..<h {
-                        let tileRow = sum.baseAddress! + (y >> sideShift) * tilesWide, row = cv.baseAddress! + y * w
-                        for x in 0..<w where row[x] != 0 { tileRow[x >> sideShift] += Double(row[x]) }
+                    // One worker per band of tile rows: each tile is summed in row order.
+                    let shared = Pointers(input: cv.baseAddress!, output: sum.baseAddress!)
+                    let bands = CAMBIStages.rowStrips(height: tilesHigh, count: workers, minimumRows: 1)
+                    let (width, height) = (w, h)
+                    CAMBIParallel.run(bands.count, workers: workers) { band in
+                        let rows = (bands[band].lowerBound * side) ..< min(height, bands[band].upperBound * side)
+                        for y in rows {
+                            let tileRow = shared.output + (y >> sideShift) * tilesWide, row = shared.input + y * width
+                            for x in 0..<width where row[x] != 0 { tileRow[x >> sideShift] += Double(row[x]) }
+                        }
                     }
                 }
             }

@@ -9,15 +9,21 @@ enum CAMBIStages {
     /// Luma at the frame's own bit depth: plane 0 of a 1- or 2-channel frame (alpha
     /// ignored), Rec.709 weights on the code values of R, G and B otherwise, rounded to
     /// the nearest code. Integer weights summing to 10,000 keep R = G = B exact.
-    static func luma(_ frame: PixelBuffer) -> [UInt16] {
+    static func luma(_ frame: PixelBuffer, workers: Int = 1) -> [UInt16] {
         let n = frame.planeSize
         if frame.channels < 3 { return Array(frame.samples[0..<n]) }
         var out = [UInt16](repeating: 0, count: n)
         frame.samples.withUnsafeBufferPointer { s in
             out.withUnsafeMutableBufferPointer { o in
-                for i in 0..<n {
-                    let y = 2126 * UInt32(s[i]) + 7152 * UInt32(s[n + i]) + 722 * UInt32(s[2 * n + i]) + 5000
-                    o[i] = UInt16(truncatingIfNeeded: y / 10_000)
+                let shared = Pointers(input: s.baseAddress!, output: o.baseAddress!)
+                let strips = rowStrips(height: frame.height, count: workers, minimumRows: 16)
+                let width = frame.width
+                CAMBIParallel.run(strips.count, workers: workers) { index in
+                    let (s, o) = (shared.input, shared.output)
+                    for i in (strips[index].lowerBound * width) ..< (strips[index].upperBound * width) {
+                        let y = 2126 * UInt32(s[i]) + 7152 * UInt32(s[n + i]) + 722 * UInt32(s[2 * n + i]) + 5000
+                        o[i] = UInt16(truncatingIfNeeded: y / 10_000)
+                    }
                 }
             }
         }
