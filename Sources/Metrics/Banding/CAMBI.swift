@@ -2,9 +2,9 @@ import Foundation
 import ImageCore
 
 /// CAMBI, the Contrast-Aware Multiscale Banding Index (Tandon et al., Picture Coding
-/// Symposium 2021): how visible the banding of a frame is, from 0 (none) upward;
-/// about 5 is where viewers start to notice it in the paper's tests, and the index
-/// cannot exceed 31. It sees what SSIM and PSNR do not: flat bands a few codes apart
+/// Symposium 2021): how visible the banding of a frame is, from 0 (none) upward; it
+/// cannot exceed 31 (every c-value is at most the window's pixel count, and the scale
+/// weights sum to 31). It sees what SSIM and PSNR do not: flat bands a few codes apart
 /// in skies, fades and smoke.
 ///
 /// The method, stage by stage (P: as the paper says; V: as libvmaf's `cambi.c`
@@ -33,7 +33,7 @@ import ImageCore
 /// 4. Contrast histograms (P): for each masked pixel of value `v`, the counts `p(v)`,
 ///    `p(v ± d)` for d = 1…4 (10-bit codes) among the masked pixels of a square
 ///    window around it; the window is the same number of pixels at every scale, so
-///    it covers 2^s times more of the picture at scale s (P).
+///    it covers 2^s times more of the picture at scale s (V).
 ///    c(pixel) = max over visible d of w_d · p(v)·p' / (p(v) + p'), p' = the larger of
 ///    p(v+d), p(v−d), w = 1, 2, 3, 4 (P: the suprathreshold contrast response; V: the
 ///    values). A step d counts only where the code is at most the largest code at
@@ -42,8 +42,8 @@ import ImageCore
 ///    pixels have c = 0); the scales are weighted 16, 8, 4, 2, 1 (finest first) and
 ///    the sum divided by the window's pixel count (V).
 ///
-/// The window is 65 pixels at 3840×2160 (about one degree of visual angle for a
-/// viewer at 1.5 picture heights, P) and scales with width + height:
+/// The window is 65 pixels at 3840×2160 (about one degree of visual angle at 4K; V)
+/// and scales with width + height:
 /// `⌊⌊65·(w+h)/375⌋/16⌋`, made odd (V): 33 at 1920×1080, 67 at 4096×2160, 3 from
 /// w + h = 185, 1 below. libvmaf refuses frames with w + h > 6000 (its reciprocal
 /// table stops at a 65×65 window) and frames under 216 pixels on both sides; Reelpack
