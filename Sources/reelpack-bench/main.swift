@@ -11,6 +11,7 @@ let benchmarks: [String: () throws -> Void] = [
     "engine": EngineBench.run,
     "jxl": JPEGXLBenchmark.run,
     "analysis": AnalysisBenchmark.run,
+    "ssimulacra2": SSIMULACRA2Bench.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())
