@@ -51,18 +51,20 @@ enum SSIMULACRA2Bench {
         print(String(format: "4K 4096×2160×3 12-bit, %@: tool %.4f, reelpack %.4f (same PPM, diff %+.4f), %.4f (frames)",
                      transform.name, row.tool, row.ours, row.diff, row.oursFrames))
         if let peak = row.toolPeakBytes {
-            print(String(format: "reference tool: %.3f s wall, peak RSS %.0f MB (/usr/bin/time -v; reads two 16-bit PPMs)",
-                         row.toolSeconds, Double(peak) / 1e6))
+            print(String(format: "reference tool: %.3f s wall, %@ s CPU, peak RSS %.0f MB (/usr/bin/time -v; reads two 16-bit PPMs)",
+                         row.toolSeconds, row.toolCPU ?? "?", Double(peak) / 1e6))
         }
         for threads in [1, 2] {
-            var best = Double.infinity
+            var best = Double.infinity, bestCPU = Double.infinity
             for _ in 0..<3 {
+                let cpuStart = MetricsBench.processCPUSeconds()
                 let start = DispatchTime.now().uptimeNanoseconds
                 _ = try SSIMULACRA2.score(reference: reference, test: test, transform: transform, threads: threads)
                 best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                bestCPU = min(bestCPU, MetricsBench.processCPUSeconds() - cpuStart)
             }
-            print(String(format: "reelpack, %d thread(s): %.3f s wall (best of 3), %.1f× faster than the tool",
-                         threads, best, row.toolSeconds / best))
+            print(String(format: "reelpack, %d thread(s): %.3f s wall, %.3f s CPU (best of 3), %.1f× less wall time than the tool",
+                         threads, best, bestCPU, row.toolSeconds / best))
         }
         let residentBefore = MetricsBench.memoryField("VmRSS")
         MetricsBench.resetPeakMemory()
@@ -82,6 +84,7 @@ enum SSIMULACRA2Bench {
         var tool: Double, ours: Double, oursFrames: Double
         var toolSeconds: Double, oursSeconds: Double
         var toolPeakBytes: Int?
+        var toolCPU: String?
         var diff: Double { ours - tool }
     }
 
@@ -103,9 +106,14 @@ enum SSIMULACRA2Bench {
                                + String(decoding: result.stderr, as: UTF8.self).suffix(2000))
         }
         var peak: Int?
-        for line in String(decoding: result.stderr, as: UTF8.self).split(separator: "\n")
-        where line.contains("Maximum resident set size") {
-            peak = line.split(separator: " ").last.flatMap { Int($0) }.map { $0 * 1024 }
+        var cpu = 0.0, sawCPU = false
+        for line in String(decoding: result.stderr, as: UTF8.self).split(separator: "\n") {
+            let value = line.split(separator: " ").last.flatMap { Double($0) }
+            if line.contains("Maximum resident set size") { peak = value.map { Int($0) * 1024 } }
+            if line.contains("User time (seconds)") || line.contains("System time (seconds)") {
+                cpu += value ?? 0
+                sawCPU = true
+            }
         }
 
         let ours = try SSIMULACRA2.score(reference: refPPM, test: testPPM, transform: .rec709)
@@ -113,7 +121,8 @@ enum SSIMULACRA2Bench {
         let oursFrames = try SSIMULACRA2.score(reference: reference, test: test, transform: transform)
         let oursSeconds = Double(DispatchTime.now().uptimeNanoseconds - oursStart) / 1e9
         return Row(tool: toolScore, ours: ours, oursFrames: oursFrames, toolSeconds: toolSeconds,
-                   oursSeconds: oursSeconds, toolPeakBytes: peak)
+                   oursSeconds: oursSeconds, toolPeakBytes: peak,
+                   toolCPU: sawCPU ? String(format: "%.2f", cpu) : nil)
     }
 
     /// The frame's display rendering as 16-bit RGB codes (grey frames as R = G = B).
