@@ -11,7 +11,7 @@ import Testing
         // Below black and above white clip.
         #expect(t.displayValue(code: 0, bitDepth: 10) == 0)
         #expect(t.displayValue(code: 1023, bitDepth: 10) == 1)
-        // 18 % grey of the Kodak conversion sits at code 470 (density 0.77 below white):
+        // 18 % grey of the Kodak conversion sits at code 470 (0.43 printing density below white):
         // linear ≈ 0.18, Rec.709 ≈ 0.41.
         let grey = t.displayValue(code: 470, bitDepth: 10)
         #expect(abs(grey - 0.41) < 0.01, "18 % grey shows as \(grey)")
