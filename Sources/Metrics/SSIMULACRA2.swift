@@ -130,9 +130,9 @@ public enum SSIMULACRA2 {
         let strips = stride(from: 0, to: height, by: stripHeight).map { $0 ..< min(height, $0 + stripHeight) }
         var sums = [Double](repeating: 0, count: 18 * strips.count)
         sums.withUnsafeMutableBufferPointer { buffer in
-            let out = SendablePointer(buffer.baseAddress!)
+            let out = SSIMULACRA2Concurrency.Pointer(buffer.baseAddress!)
             let kernels = KernelPool(width: width, stripHeight: stripHeight)
-            parallelFor(count: strips.count, workers: workers) { index in
+            SSIMULACRA2Concurrency.forEach(count: strips.count, workers: workers) { index in
                 let kernel = kernels.take()
                 let part = kernel.run(reference: reference, test: test, strip: strips[index])
                 kernels.give(kernel)

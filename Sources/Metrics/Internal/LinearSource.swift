@@ -67,8 +67,8 @@ struct LinearSource: @unchecked Sendable {
         let rowsPerTask = 16
         let tasks = (outHeight + rowsPerTask - 1) / rowsPerTask
         out.withUnsafeMutableBufferPointer { buffer in
-            let target = SendablePointer(buffer.baseAddress!)
-            parallelFor(count: tasks, workers: workers) { task in
+            let target = SSIMULACRA2Concurrency.Pointer(buffer.baseAddress!)
+            SSIMULACRA2Concurrency.forEach(count: tasks, workers: workers) { task in
                 let rows = UnsafeMutablePointer<Float>.allocate(capacity: 6 * width)
                 defer { rows.deallocate() }
                 for oy in task * rowsPerTask ..< min(outHeight, (task + 1) * rowsPerTask) {
@@ -90,42 +90,45 @@ struct LinearSource: @unchecked Sendable {
     }
 }
 
-/// A pointer handed to concurrent workers that write disjoint parts of it.
-/// `@unchecked Sendable`: every user writes only its own rows or slots, and
-/// `parallelFor` returns only after all workers are done.
-struct SendablePointer<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
-    init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
-}
-
-/// Runs `body(i)` for every `i` in `0..<count` on at most `workers` threads, each index
-/// exactly once; returns when all are done.
-func parallelFor(count: Int, workers: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    let threads = min(max(1, workers), count)
-    if threads <= 1 {
-        for i in 0..<count { body(i) }
-        return
+/// The concurrency SSIMULACRA 2 uses: work indices shared among a fixed number of threads.
+enum SSIMULACRA2Concurrency {
+    /// A pointer handed to concurrent workers that write disjoint parts of it.
+    /// `@unchecked Sendable`: every user writes only its own rows or slots, and
+    /// `forEach` returns only after all workers are done.
+    struct Pointer<T>: @unchecked Sendable {
+        let pointer: UnsafeMutablePointer<T>
+        init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
     }
-    let queue = IndexQueue(count: count)
-    DispatchQueue.concurrentPerform(iterations: threads) { _ in
-        while let i = queue.next() { body(i) }
+
+    /// Runs `body(i)` for every `i` in `0..<count` on at most `workers` threads, each
+    /// index exactly once; returns when all are done.
+    static func forEach(count: Int, workers: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        let threads = min(max(1, workers), count)
+        if threads <= 1 {
+            for i in 0..<count { body(i) }
+            return
+        }
+        let queue = IndexQueue(count: count)
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            while let i = queue.next() { body(i) }
+        }
     }
-}
 
-/// Hands out indices 0..<count, each once.
-private final class IndexQueue: @unchecked Sendable {
-    // `@unchecked Sendable`: `nextIndex` is only touched with `lock` held.
-    private let lock = NSLock()
-    private var nextIndex = 0
-    private let count: Int
+    /// Hands out indices 0..<count, each once.
+    private final class IndexQueue: @unchecked Sendable {
+        // `@unchecked Sendable`: `nextIndex` is only touched with `lock` held.
+        private let lock = NSLock()
+        private var nextIndex = 0
+        private let count: Int
 
-    init(count: Int) { self.count = count }
+        init(count: Int) { self.count = count }
 
-    func next() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard nextIndex < count else { return nil }
-        nextIndex += 1
-        return nextIndex - 1
+        func next() -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard nextIndex < count else { return nil }
+            nextIndex += 1
+            return nextIndex - 1
+        }
     }
 }
