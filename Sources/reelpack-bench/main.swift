@@ -12,6 +12,7 @@ let benchmarks: [String: () throws -> Void] = [
     "jxl": JPEGXLBenchmark.run,
     "analysis": AnalysisBenchmark.run,
     "cambi": CAMBIBench.run,
+    "ssimulacra2": SSIMULACRA2Bench.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())
