@@ -11,6 +11,7 @@ let benchmarks: [String: () throws -> Void] = [
     "engine": EngineBench.run,
     "jxl": JPEGXLBenchmark.run,
     "analysis": AnalysisBenchmark.run,
+    "compare": CompareBench.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())
