@@ -50,6 +50,7 @@ enum CompareBench {
         print("safe settings:")
         for m in r.methods { if let s = m.safe { line(s) } else { print("\(m.method.rawValue): \(m.safeNote ?? "none")") } }
         for s in r.skipped { print("skipped: \(s.note)") }
+        print("time by method: " + r.methods.map { String(format: "%@ %.1f s", $0.method.rawValue, $0.seconds) }.joined(separator: ", "))
     }
 
     /// User + system CPU seconds of this process and its finished children (ffmpeg).

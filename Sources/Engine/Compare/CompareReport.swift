@@ -141,6 +141,8 @@ public struct MethodResult: Sendable, Codable {
     public var frames: [FrameRow]
     /// Frames this method could not encode or decode, with why.
     public var failures: [FrameFailure]
+    /// Wall-clock seconds spent on this method (both searches, the curve, the crops).
+    public var seconds: Double
 }
 
 public struct FrameFailure: Sendable, Codable, Equatable {

@@ -135,6 +135,7 @@ final class MethodTrials: @unchecked Sendable {
     /// The equal-size setting, the safe setting and the curve; nil when the method
     /// fails on every frame.
     func compare(reelpackBytes: [Int], tolerance: Double, progress: (@Sendable (String) -> Void)?) -> MethodResult? {
+        let started = Date()
         let range = method.knobRange(bitDepth: frames.map(\.pixels.bitDepth).max() ?? 16)
         let target = reelpackBytes.reduce(0, +)
         let rawBytes = frames.reduce(0.0) { $0 + Double($1.pixels.samples.count * $1.pixels.bitDepth) / 8 }
@@ -211,7 +212,7 @@ final class MethodTrials: @unchecked Sendable {
         return MethodResult(method: method.id, title: method.title, equalSize: equal, targetBytes: targetOK,
                             matched: abs(Double(equal.bytes) / Double(max(targetOK, 1)) - 1) <= tolerance, matchNote: matchNote,
                             sizeTrials: size.trials, safe: safe.knob.map(summary), safeNote: safeNote, curve: curve,
-                            frames: rows, failures: failureList)
+                            frames: rows, failures: failureList, seconds: Date().timeIntervalSince(started))
     }
 
     /// The method's worst frame at equal size (lowest SSIM), cropped 1:1 around its worst tile,

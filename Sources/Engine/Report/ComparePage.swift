@@ -97,6 +97,7 @@ public enum ComparePage {
         }
         for n in r.notes { page += ReportPage.row("Note", n) }
         if let c = r.compressSeconds { page += ReportPage.row("Compress run", String(format: "%.1f s", c)) }
+        for m in r.methods { page += ReportPage.row(m.title, String(format: "%.1f s", m.seconds)) }
         page += ReportPage.row("Comparison", String(format: "%.1f s in all", r.seconds))
         page += "</table></section>"
         page += "<footer>Written by \(HTML.escape(r.tool)). Metrics: SSIM (Wang et al. 2004, 11×11 Gaussian σ 1.5), tile floor, PSNR and grain retention on the decoded samples of every method.</footer></body></html>\n"

@@ -124,6 +124,9 @@ struct CompareCommand: AsyncParsableCommand {
             out += "H.265 colour conversion alone: SSIM \(f(rt.ssimMean, 5)) / \(f(rt.ssimMin, 5))  PSNR \(f(rt.psnrMean, 2)) / \(f(rt.psnrMin, 2)) dB\n"
         }
         for s in r.skipped { out += "skipped: \(s.note)\n" }
+        out += "time: " + (r.compressSeconds.map { String(format: "compress %.1f s, ", $0) } ?? "")
+            + r.methods.map { String(format: "%@ %.1f s", $0.method.rawValue, $0.seconds) }.joined(separator: ", ")
+            + String(format: "; %.1f s in all\n", r.seconds)
         return out + "written: compare.json, compare.csv, compare.html"
     }
 }
