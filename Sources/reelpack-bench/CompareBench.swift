@@ -39,11 +39,12 @@ enum CompareBench {
                      comparisonCPU / max(compressCPU, 1e-9)))
         print("method   setting                           ratio    SSIM mean/min     PSNR mean/min   tile min  grain  under floors")
         func line(_ s: MethodSummary) {
-            print(String(format: "%-8@ %-33@ %6.2f:1  %.4f / %.4f  %6.2f / %6.2f  %.4f   %@   %d/%d",
-                         s.method as NSString, (s.setting ?? "per frame") as NSString, s.ratio, s.ssimMean, s.ssimMin,
-                         s.psnrMean ?? .nan, s.psnrMin ?? .nan, s.tileFloorMin,
-                         (s.grainRetentionMean.map { String(format: "%.2f", $0) } ?? "–") as NSString,
-                         s.framesUnderFloors, s.frames))
+            func pad(_ t: String, _ n: Int) -> String { t.count >= n ? t : t + String(repeating: " ", count: n - t.count) }
+            let grain = s.grainRetentionMean.map { String(format: "%.2f", $0) } ?? "–"
+            print(pad(s.method, 8) + " " + pad(s.setting ?? "per frame", 33)
+                  + String(format: " %6.2f:1  %.4f / %.4f  %6.2f / %6.2f  %.4f   ", s.ratio, s.ssimMean, s.ssimMin,
+                           s.psnrMean ?? .nan, s.psnrMin ?? .nan, s.tileFloorMin)
+                  + "\(grain)   \(s.framesUnderFloors)/\(s.frames)")
         }
         line(r.reelpack)
         for m in r.methods { line(m.equalSize) }
