@@ -94,6 +94,10 @@ public struct ComparisonRun: Sendable {
         let listing = try SourceListing.listing(sources)
         try SourceListing.checkOutput(output, outsideOf: sources)
         var compressSeconds: Double?
+        if archive == nil, FileManager.default.fileExists(atPath: archiveFolder.appendingPathComponent(ReportFiles.summary).path) {
+            throw EngineError(.usage, file: output.path,
+                              "already holds a compress run: pass --archive \(archiveFolder.path) to compare it again, or choose another folder")
+        }
         if archive == nil {
             progress?("compress: profile \(settings.profile.rawValue) into \(archiveFolder.path)")
             let started = Date()
