@@ -33,5 +33,9 @@ for f in $(ls "$out/scans"/*.dpx | head -n 4); do cp "$f" "$out/scans-4/"; done
 for f in "$out/scans-4"/*.dpx; do cmp "$f" "$out/restored/$(basename "$f")"; done
 echo "restored frames are identical to the scans"
 
+echo "== compare: Reelpack against one fixed setting of JPEG 2000, HTJ2K, H.265 and JPEG XL"
+echo "   at equal size, on the first 4 frames (the paper's Tables 1 and 3)"
+"$bin" compare "$out/scans-4" -o "$out/compare-C1" --profile C1 --grain-retention 0.8
+
 echo
-echo "Open $out/reel-C1/report.html in a browser."
+echo "Open $out/reel-C1/report.html and $out/compare-C1/compare.html in a browser."

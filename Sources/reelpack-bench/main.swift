@@ -13,6 +13,7 @@ let benchmarks: [String: () throws -> Void] = [
     "analysis": AnalysisBenchmark.run,
     "cambi": CAMBIBench.run,
     "ssimulacra2": SSIMULACRA2Bench.run,
+    "compare": CompareBench.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())

@@ -25,6 +25,7 @@ struct Reelpack: AsyncParsableCommand {
             VerifyCommand.self,
             RestoreCommand.self,
             ReportCommand.self,
+            CompareCommand.self,
         ]
     )
 

@@ -95,11 +95,11 @@ enum SVGChart {
     /// A count axis's top: the next multiple of 4, so the five ticks are whole numbers.
     static func niceCount(_ n: Int) -> Double { Double((n + 3) / 4 * 4) }
 
-    private static func header(label: String) -> String {
+    static func header(label: String) -> String {
         "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(HTML.escape(label))\">"
     }
 
-    private static func axes(lo: Double, hi: Double, count: Int, format: (Double) -> String, y: (Double) -> Double) -> String {
+    static func axes(lo: Double, hi: Double, count: Int, format: (Double) -> String, y: (Double) -> Double) -> String {
         var s = ""
         let plotRight = width - margin.right
         let ticks = (0...4).map { lo + (hi - lo) * Double($0) / 4 }

@@ -1,0 +1,79 @@
+import Foundation
+import ImageCore
+import Metrics
+
+/// What `compare` measures on one decoded frame of any method against its source.
+///
+/// One type for every method (Reelpack's own files included), so a table compares like
+/// with like. `banding` is kept for a banding measure where one is built; nil today.
+public struct FrameQuality: Sendable, Codable, Equatable {
+    /// Frame SSIM: the mean of the per-channel SSIMs (DESIGN.md §3).
+    public var ssim: Double
+    /// The lowest per-channel SSIM.
+    public var ssimMinChannel: Double
+    /// Lowest 64×64-tile mean of the SSIM map over all channels.
+    public var tileFloor: Double
+    /// Where the tile floor was found, in SSIM-map coordinates (image x = map x + 5).
+    public var worstTile: TileLocation
+    /// PSNR in dB; nil when the decoded samples equal the source.
+    public var psnr: Double?
+    /// True when every decoded sample equals its source sample.
+    public var identical: Bool
+    /// Largest absolute sample difference, in code values.
+    public var maxError: Int
+    /// Decoded grain over source grain (1 = kept); nil when the source has no measurable grain.
+    public var grainRetention: Double?
+    /// Banding added by the codec, where a banding measure is built; nil otherwise.
+    public var banding: Double?
+
+    public init(ssim: Double, ssimMinChannel: Double, tileFloor: Double, worstTile: TileLocation, psnr: Double?,
+                identical: Bool, maxError: Int, grainRetention: Double?, banding: Double? = nil) {
+        self.ssim = ssim
+        self.ssimMinChannel = ssimMinChannel
+        self.tileFloor = tileFloor
+        self.worstTile = worstTile
+        self.psnr = psnr
+        self.identical = identical
+        self.maxError = maxError
+        self.grainRetention = grainRetention
+        self.banding = banding
+    }
+
+    /// The engine's measurement, for checking a profile's floors.
+    public var measurement: QualityMeasurement {
+        QualityMeasurement(ssim: ssim, ssimPerChannel: [ssim], tileFloor: tileFloor, psnr: psnr, identical: identical,
+                           maxError: maxError, mse: 0, grainRetention: grainRetention)
+    }
+}
+
+/// What is measured once on a source frame and reused for every decoded frame of it.
+public struct SourceAnalysis: Sendable {
+    /// Noise sigma of each colour channel (`FrameAnalyzer.sourceNoise`).
+    public var noise: [Double]
+
+    public init(noise: [Double]) { self.noise = noise }
+}
+
+/// The one place `compare` measures a decoded frame, whatever made it.
+public enum CompareMeasurement {
+    /// The source's analysis for `measure`.
+    public static func analyse(_ source: PixelBuffer) -> SourceAnalysis {
+        SourceAnalysis(noise: FrameAnalyzer.sourceNoise(source))
+    }
+
+    /// Measures `decoded` against `source` with Reelpack's metrics: SSIM, tile floor,
+    /// PSNR (at the source's depth) and grain retention.
+    /// - Throws: `MetricsError` when the geometry differs or the frame is under 11×11.
+    public static func measure(source: PixelBuffer, decoded: PixelBuffer, sourceAnalysis: SourceAnalysis,
+                               threads: Int = 1) throws -> FrameQuality {
+        let report = try QualityMetrics.measure(reference: source, test: decoded, bitDepth: source.bitDepth,
+                                                threads: threads)
+        let grain = report.identical ? (sourceAnalysis.noise.isEmpty ? nil : 1.0)
+            : FrameAnalyzer.grainRetention(decoded: decoded, sourceNoise: sourceAnalysis.noise)
+        let meanNoise = sourceAnalysis.noise.isEmpty ? 0 : sourceAnalysis.noise.reduce(0, +) / Double(sourceAnalysis.noise.count)
+        return FrameQuality(ssim: report.ssim, ssimMinChannel: report.ssimPerChannel.min() ?? report.ssim,
+                            tileFloor: report.tileFloor, worstTile: report.worstTile, psnr: report.psnr,
+                            identical: report.identical, maxError: report.maxError,
+                            grainRetention: meanNoise >= FrameAnalyzer.measurableGrain ? grain : nil)
+    }
+}
