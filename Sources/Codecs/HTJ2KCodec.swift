@@ -37,6 +37,10 @@ public struct HTJ2KCodec: Codec {
     /// 16-bit frame).
     public var qualityRange: ClosedRange<Double> { 1...20 }
 
+    /// How far below one code value the finest step goes (in powers of two): a lossy
+    /// encode uses at most quality `bitDepth + 5`.
+    static let finestStepBelowOneCode = 5.0
+
     /// The quantisation step OpenJPH receives for `quality` (clamped to `qualityRange`).
     public func quantizationStep(forQuality quality: Double) -> Float {
         let q = min(max(quality.isFinite ? quality : qualityRange.lowerBound, qualityRange.lowerBound),
@@ -54,7 +58,11 @@ public struct HTJ2KCodec: Codec {
         case .lossless:
             settings = .init(reversible: true, quantizationStep: 0, decompositions: decompositions)
         case .lossy(let quality):
-            settings = .init(reversible: false, quantizationStep: quantizationStep(forQuality: quality),
+            // Steps far below one code value add nothing but bit-planes, and OpenJPH
+            // 0.9 writes code-blocks it cannot decode once the step is about 2^-7.75
+            // of a code (a grainy 10-bit frame at quality 17.75): stop at 2^-5.
+            let finest = Double(pixels.bitDepth) + Self.finestStepBelowOneCode
+            settings = .init(reversible: false, quantizationStep: quantizationStep(forQuality: min(quality, finest)),
                              decompositions: decompositions)
         }
         return try OpenJPH.encode(pixels, settings: settings)

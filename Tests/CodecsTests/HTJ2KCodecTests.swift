@@ -252,3 +252,4 @@ struct HTJ2KCorruptInputTests {
         return nil
     }
 }
+
