@@ -113,7 +113,10 @@ struct RealCodecRunTests {
             var kept: [CodecChoice: (report: FrameReport, bytes: Int)] = [:]
             for choice in [CodecChoice.htj2k, .j2k, .auto] {
                 let out = dir.file("out-\(name)-\(choice.rawValue)")
-                let result = try await CompressionRun(sources: [src], output: out, settings: CompressionSettings(profile: .c1, codec: choice, jobs: 1),
+                // The auto ceiling is what is tested, on the SSIM/PSNR floors alone.
+                let floor = Profile.c1.floor(grainRetention: 0, banding: 0, bandingRise: 0)
+                let settings = CompressionSettings(profile: .c1, floor: floor, codec: choice, jobs: 1)
+                let result = try await CompressionRun(sources: [src], output: out, settings: settings,
                                                       services: .rawFilesRealCodecs, toolVersion: "test").run()
                 let report = try #require(result.frames.first)
                 #expect(result.succeeded, "\(result.frames.compactMap(\.error))")
@@ -188,7 +191,7 @@ struct GrainRetentionTests {
                 return (report, try Seal.decode(try #require(try codec.decode(file).seal)).searchTrace)
             }
         }
-        let plain = try await traces(Profile.c0.floor, "plain")
+        let plain = try await traces(Profile.c0.floor(grainRetention: 0), "plain")
         try #require(plain.contains { $0.1.contains { !$0.pass } }, "no failing candidate to test with: \(plain.map(\.1))")
         for (report, trace) in plain {
             #expect(report.grainRetention != nil, "the kept file's grain retention is always measured")
@@ -229,5 +232,25 @@ struct GrainRetentionTests {
         #expect(try #require(kept.grainRetention) >= 0.9)
         #expect(try #require(plain.grainRetention) < 0.9, "C2 alone smooths the grain away")
         #expect(try #require(kept.outputBytes) > (try #require(plain.outputBytes)))
+    }
+}
+
+@Suite("HTJ2K: every setting of the knob decodes")
+struct HTJ2KRangeTests {
+    /// OpenJPH 0.9 wrote code-blocks it could not decode for this grainy 10-bit frame at
+    /// steps of 2^-7.75 of a code (quality 17.75 and up), which a grain floor reaches;
+    /// the codec now stops at 2^-5 of a code.
+    @Test("every quality in the range encodes a grainy frame to a codestream that decodes", arguments: [10, 12])
+    func everyQualityDecodes(bitDepth: Int) throws {
+        let codec = HTJ2KCodec()
+        for monochrome in [false, true] {
+            var frame = try SyntheticFrame.make(width: 96, height: 72, bitDepth: bitDepth, grain: 4, monochrome: monochrome, seed: 7)
+            if monochrome { frame = try FrameProcessor.firstPlane(frame) }
+            var failures: [Double] = []
+            for q in stride(from: codec.qualityRange.lowerBound, through: codec.qualityRange.upperBound, by: 0.25) {
+                if (try? codec.decode(try codec.encode(frame, mode: .lossy(quality: q)))) == nil { failures.append(q) }
+            }
+            #expect(failures.isEmpty, "\(bitDepth)-bit, \(monochrome ? "one plane" : "RGB"): qualities that do not decode: \(failures)")
+        }
     }
 }
