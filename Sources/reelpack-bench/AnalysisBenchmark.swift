@@ -3,6 +3,7 @@ import Engine
 import Foundation
 import Formats
 import ImageCore
+import Metrics
 import TestSupport
 
 /// `analysis`: time of `FrameAnalyzer.analyze` on 2K frames, with and without the text
@@ -31,7 +32,7 @@ enum AnalysisBenchmark {
             let detect = best { _ = TextDetector.detect(pixels, noiseSigma: noise) }
             var bytes = 0
             let encode = try bestThrowing { bytes = try codec.encode(pixels, mode: .lossless).count }
-            let grain = best { for c in 0..<min(3, pixels.channels) { _ = FrameAnalyzer.noiseSigma(pixels, channel: c) } }
+            let grain = best { _ = GrainEstimate(pixels, threads: 1) }
             let lossy = try codec.encode(pixels, mode: .lossy(quality: 5))
             let decode = try bestThrowing { _ = try codec.decode(lossy) }
             print(String(format: "%@ %@ %6.2f  %9.3f  %6.3f  %14.3f  %9.1f %%  %16.3f  %14.2f  %7.3f  %14.3f  %12.2f  [%d]",

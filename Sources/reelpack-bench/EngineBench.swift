@@ -4,6 +4,7 @@ import Engine
 import Foundation
 import Formats
 import ImageCore
+import Metrics
 import TestSupport
 
 /// `reelpack-bench engine`: the whole pipeline (read, analyse, search, seal, write,
@@ -205,12 +206,13 @@ enum EngineBench {
         let logarithmic = codec.id == .j2k
         let analyses = reel.frames.map { FrameAnalyzer.analyze($0) }
         func evaluator(_ i: Int) -> (Double) throws -> QualitySearch.Evaluation<Void> {
-            let px = reel.frames[i], noise = analyses[i].features.noiseSigmaPerChannel
+            let px = reel.frames[i]
+            let grain = floor.grainRetention == nil ? nil : GrainReference(source: px, threads: threads)
             return { p in
                 let payload = try codec.encode(px, mode: .lossy(quality: p))
                 let decoded = try codec.decode(payload).pixels
                 var m = try EngineServices.standard.measure(px, decoded, threads)
-                m.grainRetention = FrameAnalyzer.grainRetention(decoded: decoded, sourceNoise: noise)
+                m.setGrain(try grain?.retention(decoded: decoded, threads: threads))
                 return .init(bytes: payload.count, measurement: m, payload: ())
             }
         }

@@ -26,7 +26,7 @@ import Testing
         try #require(made.status == 0, "\(String(decoding: made.stderr, as: UTF8.self))")
 
         let loose = try ReelpackBinary.run(["compress", src.path, "-o", dir.file("loose").path, "--profile", "C1",
-                                            "--codec", "htj2k", "--jobs", "1", "--size-tolerance", "0.1"])
+                                            "--codec", "htj2k", "--jobs", "1", "--size-tolerance", "0.1", "--grain-retention", "0"])
         #expect(loose.status == 0, "\(String(decoding: loose.stderr, as: UTF8.self))")
         let stops = try Self.seals(dir.file("loose")).map(\.stop)
         #expect(stops.count == 3)
@@ -37,7 +37,7 @@ import Testing
         // every frame at 3 and the frame still keeps a passing file.
         func lossyCounts(_ name: String, _ extra: [String]) throws -> [(count: Int, stop: String, mode: String)] {
             let run = try ReelpackBinary.run(["compress", src.path, "-o", dir.file(name).path, "--profile", "C1",
-                                              "--codec", "htj2k", "--jobs", "1", "--size-tolerance", "0.001"] + extra)
+                                              "--codec", "htj2k", "--jobs", "1", "--size-tolerance", "0.001", "--grain-retention", "0"] + extra)
             #expect(run.status == 0, "\(String(decoding: run.stderr, as: UTF8.self))")
             return try Self.seals(dir.file(name)).map { seal in
                 (seal.trace.filter { ($0["lossless"] as? Bool) != true }.count, seal.stop, seal.mode)

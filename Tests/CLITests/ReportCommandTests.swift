@@ -24,7 +24,8 @@ import Testing
 
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(html.contains("Carrots_log10.dpx") && html.contains("Carrots_bw_log10.dpx"))
-        #expect(html.components(separatedBy: "data:image/png;base64,").count - 1 == 6)   // 2 worst frames × 3 previews
+        // 2 worst frames × 5 previews: source, output, error heat map, grain kept, banding.
+        #expect(html.components(separatedBy: "data:image/png;base64,").count - 1 == 10)
         #expect(html.contains("floor 0.9000"))                                            // the C2 SSIM floor is drawn
         let csv = try String(contentsOf: out.appendingPathComponent("frames.csv"), encoding: .utf8)
         #expect(csv.split(separator: "\n").count == 3)

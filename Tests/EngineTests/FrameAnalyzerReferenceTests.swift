@@ -11,29 +11,66 @@ import TestSupport
 /// that are not multiples of the 16-pixel block.
 @Suite("Analysis features equal their reference definitions")
 struct FrameAnalyzerReferenceTests {
-    /// Immerkær's mask per pixel, mean |mask| per 16×16 block of the interior, the
-    /// 10th percentile of the blocks with no sample at 0 or full scale, scaled to a deviation.
+    /// The grain definition (`Metrics.GrainEstimate`), one pixel at a time in Double: the frame
+    /// extended by 3 edge pixels, blurred by [1 2 1]/4 dilated by 1 then 2, the band
+    /// `L0 − L2`; its RMS over 16×16 blocks without a sample at 0 or full scale, split
+    /// into tone bands by the block mean; per band the quietest twentieth, over the
+    /// white-noise gain and the quiet-block bias; the median of the bands with a tenth
+    /// of the blocks.
     static func referenceNoise(_ p: PixelBuffer, channel: Int) -> Double {
-        let w = p.width, h = p.height
-        guard w >= 3, h >= 3 else { return 0 }
-        let bx = max(1, (w - 2 + 15) / 16), by = max(1, (h - 2 + 15) / 16)
-        var sums = [Double](repeating: 0, count: bx * by), counts = [Int](repeating: 0, count: bx * by)
-        var clipped = [Bool](repeating: false, count: bx * by)
-        let s = p.samples, base = channel * p.planeSize
-        for y in 1..<(h - 1) {
-            for x in 1..<(w - 1) {
-                let i = base + y * w + x
-                let a = Int(s[i - w - 1]) + Int(s[i - w + 1]) + Int(s[i + w - 1]) + Int(s[i + w + 1])
-                let b = Int(s[i - w]) + Int(s[i - 1]) + Int(s[i + 1]) + Int(s[i + w])
-                let k = ((y - 1) / 16) * bx + (x - 1) / 16
-                sums[k] += Double(abs(a - 2 * b + 4 * Int(s[i])))
-                counts[k] += 1
-                if s[i] == 0 || Int(s[i]) == p.maxValue { clipped[k] = true }
+        let w = p.width, h = p.height, m = 3, pw = w + 2 * m, ph = h + 2 * m
+        var level = [Double](repeating: 0, count: pw * ph)
+        for y in 0..<ph {
+            for x in 0..<pw {
+                level[y * pw + x] = Double(p[min(w - 1, max(0, x - m)), min(h - 1, max(0, y - m)), channel])
             }
         }
-        let means = (0..<sums.count).filter { counts[$0] >= 16 && !clipped[$0] }.map { sums[$0] / Double(counts[$0]) }.sorted()
-        guard !means.isEmpty else { return 0 }
-        return means[min(means.count - 1, means.count / 10)] * (Double.pi / 2).squareRoot() / 6
+        var lo = 0, hi = pw, rlo = 0, rhi = ph
+        for d in [1, 2] {
+            var tmp = level
+            for y in rlo..<rhi { for x in (lo + d)..<(hi - d) {
+                tmp[y * pw + x] = 0.25 * level[y * pw + x - d] + 0.5 * level[y * pw + x] + 0.25 * level[y * pw + x + d]
+            } }
+            lo += d; hi -= d
+            var next = tmp
+            for y in (rlo + d)..<(rhi - d) { for x in lo..<hi {
+                next[y * pw + x] = 0.25 * tmp[(y - d) * pw + x] + 0.5 * tmp[y * pw + x] + 0.25 * tmp[(y + d) * pw + x]
+            } }
+            rlo += d; rhi -= d
+            level = next
+        }
+        // White-noise gain of the band: Σ (δ − h)² over the 2-D kernel.
+        var kernel = [1.0]
+        for d in [1, 2] {
+            var next = [Double](repeating: 0, count: kernel.count + 2 * d)
+            for (i, k) in kernel.enumerated() { next[i] += 0.25 * k; next[i + d] += 0.5 * k; next[i + 2 * d] += 0.25 * k }
+            kernel = next
+        }
+        var g2 = 0.0
+        for i in kernel.indices { for j in kernel.indices {
+            let v = (i == kernel.count / 2 && j == kernel.count / 2 ? 1 : 0) - kernel[i] * kernel[j]
+            g2 += v * v
+        } }
+        let gain = g2.squareRoot()
+        var bands = [[Double]](repeating: [], count: 4)
+        for by in stride(from: 0, to: h, by: 16) {
+            for bx in stride(from: 0, to: w, by: 16) {
+                var energy = 0.0, sum = 0.0, count = 0, clipped = false
+                for y in by..<min(h, by + 16) { for x in bx..<min(w, bx + 16) {
+                    let v = Double(p[x, y, channel])
+                    let band = v - level[(y + m) * pw + x + m]
+                    energy += band * band; sum += v; count += 1
+                    if v == 0 || Int(v) == p.maxValue { clipped = true }
+                } }
+                guard !clipped, count >= 64 else { continue }
+                let tone = min(3, Int(sum / Double(count) / Double(p.maxValue + 1) * 4))
+                bands[tone].append((energy / Double(count)).squareRoot() / gain / 0.93)
+            }
+        }
+        let total = bands.map(\.count).reduce(0, +)
+        let major = bands.filter { $0.count >= 4 && 10 * $0.count >= total }.map { $0.sorted()[Int(Double($0.count) * 0.05)] }.sorted()
+        guard !major.isEmpty else { return 0 }
+        return (major[(major.count - 1) / 2] + major[major.count / 2]) / 2
     }
 
     /// Edge density, texture and smooth-block share of the colour channels' sum.
@@ -73,7 +110,10 @@ struct FrameAnalyzerReferenceTests {
     static func check(_ p: PixelBuffer) {
         let f = FrameAnalyzer.analyze(p).features
         let colour = min(3, p.channels == 2 ? 1 : p.channels)
-        #expect(f.noiseSigmaPerChannel == (0..<colour).map { referenceNoise(p, channel: $0) })
+        let noise = (0..<colour).map { referenceNoise(p, channel: $0) }
+        for (fast, plain) in zip(f.noiseSigmaPerChannel, noise) {
+            #expect(abs(fast - plain) <= 1e-4 * max(1, plain), "grain \(fast), plain definition \(plain)")
+        }
         let g = referenceGradients(p)
         #expect(f.edgeDensity == g.edges)
         #expect(f.texture == g.texture)

@@ -140,9 +140,12 @@ struct QualitySearchTests {
 struct ProfileTests {
     @Test("the profiles carry DESIGN §4 floors")
     func floors() {
-        #expect(Profile.c0.floor == QualityFloor(ssim: 0.99, psnr: 42, tileSSIM: 0.97))
-        #expect(Profile.c1.floor == QualityFloor(ssim: 0.95, psnr: 39, tileSSIM: 0.90))
-        #expect(Profile.c2.floor == QualityFloor(ssim: 0.90, psnr: 33, tileSSIM: 0.80))
+        #expect(Profile.c0.floor == QualityFloor(ssim: 0.99, psnr: 42, tileSSIM: 0.97, grainRetention: 0.9,
+                                                 banding: 3, bandingRise: 1))
+        #expect(Profile.c1.floor == QualityFloor(ssim: 0.95, psnr: 39, tileSSIM: 0.90, grainRetention: 0.7,
+                                                 banding: 6, bandingRise: 2))
+        #expect(Profile.c2.floor == QualityFloor(ssim: 0.90, psnr: 33, tileSSIM: 0.80, grainRetention: 0.4))
+        #expect(Profile.c1.floor(grainRetention: 0).grainRetention == nil)   // 0 turns the grain floor off
         #expect(Profile.lossless.floor.requiresIdentical)
         #expect(Profile(name: "c2") == .c2)
     }
@@ -150,7 +153,7 @@ struct ProfileTests {
     @Test("every floor can be overridden, and grain retention is an optional floor")
     func overrides() {
         let f = Profile.c1.floor(ssim: 0.97, psnr: 40, tileSSIM: 0.93, grainRetention: 0.8)
-        #expect(f == QualityFloor(ssim: 0.97, psnr: 40, tileSSIM: 0.93, grainRetention: 0.8))
+        #expect(f == QualityFloor(ssim: 0.97, psnr: 40, tileSSIM: 0.93, grainRetention: 0.8, banding: 6, bandingRise: 2))
         var m = QualityMeasurement(ssim: 0.98, ssimPerChannel: [0.98], tileFloor: 0.95, psnr: 41, identical: false,
                                    maxError: 3, mse: 1, grainRetention: 0.7)
         #expect(f.failures(m).count == 1)

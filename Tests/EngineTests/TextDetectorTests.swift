@@ -67,7 +67,7 @@ struct TextDetectorTests {
     @Test("no text in any real corpus photo or sequence frame", arguments: corpusFrames)
     func noFalsePositivesOnTheCorpus(file: String) throws {
         let pixels = try ImageFile.read(contentsOf: Corpus.url(file)).pixels
-        let result = TextDetector.detect(pixels, noiseSigma: FrameAnalyzer.noiseSigma(pixels, channel: 0))
+        let result = TextDetector.detect(pixels, noiseSigma: FrameAnalyzer.analyze(pixels).features.noiseSigma)
         #expect(result.kind == nil, "\(file): score \(result.score)")
         #expect(result.score < 1)
     }

@@ -1,21 +1,12 @@
 import Foundation
 import ImageCore
+import Metrics
 
 /// Measures a frame's features on its samples (DESIGN.md §1, "Analysis").
 ///
-/// Noise uses Immerkær's fast estimator (1996): the Laplacian-difference mask
-/// `[1 −2 1; −2 4 −2; 1 −2 1]` cancels flat areas and linear ramps, and for Gaussian
-/// noise of deviation σ its response has mean absolute value `6σ·√(2/π)`. Picture
-/// structure also answers, so the response is averaged over 16×16 blocks and the
-/// 10th percentile of the blocks is taken: the quietest tenth of the picture, where
-/// what is left is grain. Blocks with any sample at 0 or full scale are left out:
-/// clipping cuts the grain off there, and the quietest tenth would otherwise be the
-/// edges of crushed blacks and burnt highlights (a Rec.709 scan with 31 % of its samples
-/// at 0 read 0.56 of the grain added to it; now 0.7–1.3 on every corpus frame tested).
-/// The mask measures the fine (pixel-to-pixel) part of the grain: white noise reads
-/// at its deviation, film grain correlated over a pixel or two reads lower (a fifth
-/// to a third of its full deviation in synthetic reels); grain retention compares
-/// like with like, the same estimator on the source and the decoded frame.
+/// Grain is `Metrics.GrainEstimate`: the film-grain band (structure below about three
+/// pixels, so grain clumped over a pixel or two counts), per colour channel and tone
+/// band, from the quietest blocks of each band; see that type for the method.
 ///
 /// Text (title cards, subtitles) is looked for by `TextDetector` on a subsampled luma grid.
 public enum FrameAnalyzer {
@@ -24,7 +15,7 @@ public enum FrameAnalyzer {
 
     /// Grain (`noiseSigma`, code values) below which a frame has no measurable grain:
     /// grain retention is not measured on it and a grain floor does not apply.
-    public static let measurableGrain = 0.5
+    public static let measurableGrain = GrainEstimate.measurable
 
     /// The result of analysing one frame.
     public struct Result: Sendable {
@@ -35,7 +26,8 @@ public enum FrameAnalyzer {
     /// Analyses `pixels` on its own. The scene-change fields (`sceneChange`,
     /// `isSceneCut`) compare a frame with the one before it: `ShotHistory.recordFrame`
     /// fills them, with the one cut rule `compress` and `analyze` share.
-    public static func analyze(_ pixels: PixelBuffer) -> Result {
+    /// `grain` is the frame's grain when it was measured already (`GrainReference.estimate`).
+    public static func analyze(_ pixels: PixelBuffer, grain: GrainEstimate? = nil) -> Result {
         let w = pixels.width, h = pixels.height, n = pixels.planeSize
         let colour = min(3, pixels.channels == 2 ? 1 : pixels.channels)   // leave alpha out
         let full = pixels.maxValue
@@ -104,8 +96,9 @@ public enum FrameAnalyzer {
         }
 
         // Noise per colour channel, and gradients on the channel mean.
-        let noisePerChannel = sourceNoise(pixels)
-        let noise = noisePerChannel.isEmpty ? 0 : noisePerChannel.reduce(0, +) / Double(noisePerChannel.count)
+        let grain = grain ?? GrainEstimate(pixels, threads: 1)
+        let noisePerChannel = grain.channels.map(\.sigma)
+        let noise = grain.sigma
         let (edges, texture, smooth) = gradientFeatures(pixels, colour: colour)
 
         let text = TextDetector.detect(pixels, noiseSigma: noise)
@@ -123,86 +116,11 @@ public enum FrameAnalyzer {
             clippedLow: Double(hist[0]) / total, clippedHigh: Double(hist[full]) / total,
             saturation: saturation, monochrome: monochrome,
             noiseSigma: noise, noiseSigmaPerChannel: noisePerChannel,
+            grainToneBands: grain.channels.map(\.toneBands),
             edgeDensity: edges, texture: texture, smoothShare: smooth,
             sceneChange: nil, isSceneCut: false,
             textKind: text.kind?.rawValue, textScore: text.score, textBand: text.band)
         return Result(features: features, signature: sig)
-    }
-
-    /// The noise sigma of each colour channel (alpha left out), in code values: what
-    /// `FrameFeatures.noiseSigmaPerChannel` holds and `grainRetention` compares against.
-    public static func sourceNoise(_ pixels: PixelBuffer) -> [Double] {
-        let colour = min(3, pixels.channels == 2 ? 1 : pixels.channels)
-        return (0..<colour).map { noiseSigma(pixels, channel: $0) }
-    }
-
-    /// Decoded / source grain sigma, averaged over colour channels; nil when the
-    /// source has under `measurableGrain` (half a code value) of grain. `sourceNoise` is the source's
-    /// `FrameFeatures.noiseSigmaPerChannel`.
-    public static func grainRetention(decoded: PixelBuffer, sourceNoise: [Double]) -> Double? {
-        let mean = sourceNoise.isEmpty ? 0 : sourceNoise.reduce(0, +) / Double(sourceNoise.count)
-        guard mean >= measurableGrain else { return nil }
-        let channels = min(decoded.channels, sourceNoise.count)
-        guard channels > 0 else { return nil }
-        var ratio = 0.0
-        for c in 0..<channels { ratio += noiseSigma(decoded, channel: c) / max(sourceNoise[c], 1e-9) }
-        return ratio / Double(channels)
-    }
-
-    /// Estimated noise standard deviation of one channel, in code values (see the type's
-    /// comment); 0 for frames smaller than 3×3.
-    public static func noiseSigma(_ pixels: PixelBuffer, channel: Int) -> Double {
-        let w = pixels.width, h = pixels.height
-        guard w >= 3, h >= 3, channel < pixels.channels else { return 0 }
-        // 16×16 blocks of the (w − 2)×(h − 2) interior; each block's sum of |mask| in
-        // integers (exact), walked a block-row at a time.
-        let block = 16
-        let bx = max(1, (w - 2 + block - 1) / block), by = max(1, (h - 2 + block - 1) / block)
-        var sums = [Int](repeating: 0, count: bx * by)
-        var clipped = [Bool](repeating: false, count: bx * by)
-        let full = UInt16(truncatingIfNeeded: pixels.maxValue)
-        pixels.samples.withUnsafeBufferPointer { s in
-            sums.withUnsafeMutableBufferPointer { sums in
-                clipped.withUnsafeMutableBufferPointer { clipped in
-                    let base = channel * pixels.planeSize
-                    for y in 1..<(h - 1) {
-                        let row = base + y * w
-                        var k = ((y - 1) / block) * bx
-                        var x0 = 1
-                        while x0 < w - 1 {
-                            let x1 = min(x0 + block, w - 1)
-                            var acc = 0
-                            var touches = false
-                            // Wrapping arithmetic: 16-bit samples cannot overflow an Int
-                            // here, and without overflow checks the loop vectorises.
-                            for i in (row + x0)..<(row + x1) {
-                                let a = Int(s[i &- w &- 1]) &+ Int(s[i &- w &+ 1]) &+ Int(s[i &+ w &- 1]) &+ Int(s[i &+ w &+ 1])
-                                let b = Int(s[i &- w]) &+ Int(s[i &- 1]) &+ Int(s[i &+ 1]) &+ Int(s[i &+ w])
-                                let r = a &- 2 &* b &+ 4 &* Int(s[i])
-                                acc &+= r < 0 ? 0 &- r : r
-                                let v = s[i]
-                                touches = touches || v == 0 || v == full
-                            }
-                            sums[k] += acc
-                            if touches { clipped[k] = true }
-                            k += 1
-                            x0 = x1
-                        }
-                    }
-                }
-            }
-        }
-        var means: [Double] = []
-        means.reserveCapacity(sums.count)
-        for k in 0..<sums.count where !clipped[k] {
-            let columns = min(block, w - 2 - (k % bx) * block), rows = min(block, h - 2 - (k / bx) * block)
-            let count = columns * rows
-            if count >= 16 { means.append(Double(sums[k]) / Double(count)) }
-        }
-        guard !means.isEmpty else { return 0 }
-        means.sort()
-        let p10 = means[min(means.count - 1, means.count / 10)]
-        return p10 * (Double.pi / 2).squareRoot() / 6
     }
 
     /// Edge density, texture and smooth-block share on the mean of the colour channels.

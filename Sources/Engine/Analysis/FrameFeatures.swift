@@ -41,6 +41,10 @@ public struct FrameFeatures: Sendable, Codable, Equatable {
     public var noiseSigma: Double
     /// The same per colour channel.
     public var noiseSigmaPerChannel: [Double]
+    /// Grain per colour channel and tone band (quarters of the code range, darkest
+    /// first; `GrainEstimate.Channel.toneBands`), nil where a band has too few blocks;
+    /// nil in features recorded before grain was measured per band.
+    public var grainToneBands: [[Double?]]? = nil
     /// Share of pixels on an edge (gradient above 5 % of full scale).
     public var edgeDensity: Double
     /// Mean gradient magnitude / full scale: how busy the picture is.

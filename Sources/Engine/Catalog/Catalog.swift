@@ -10,7 +10,7 @@ import ImageCore
 /// Safe to share across tasks: GRDB's `DatabaseQueue` serialises every access.
 public final class Catalog: Sendable {
     /// The schema version this build writes (`PRAGMA user_version`).
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
     /// The catalog's file name inside the output folder.
     public static let fileName = "reelpack.sqlite"
 
@@ -130,6 +130,16 @@ public final class Catalog: Sendable {
             }
             try db.execute(sql: "PRAGMA user_version = 1")
         }
+        // v2: the banding index of each output and its source, and SSIMULACRA 2 where
+        // it was a floor. Catalogs of version 1 gain the columns (empty for their frames).
+        m.registerMigration("v2") { db in
+            try db.alter(table: "results") { t in
+                t.add(column: "banding", .double)
+                t.add(column: "bandingSource", .double)
+                t.add(column: "ssimulacra2", .double)
+            }
+            try db.execute(sql: "PRAGMA user_version = 2")
+        }
         return m
     }
 
@@ -216,11 +226,12 @@ public final class Catalog: Sendable {
         try write { db in
             try db.execute(sql: """
                 INSERT OR REPLACE INTO results (frameId, runId, output, outputBytes, outputSHA256, decodedSHA256, codec, mode,
-                  parameter, ssim, psnr, tileFloor, maxError, identical, grainRetention, iterations, fellBackToLossless,
-                  monochromeStored, seconds, completedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  parameter, ssim, psnr, tileFloor, maxError, identical, grainRetention, banding, bandingSource, ssimulacra2,
+                  iterations, fellBackToLossless, monochromeStored, seconds, completedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [frameID, runID, r.output, r.outputBytes, r.outputSHA256, r.decodedSHA256, r.codec, r.mode,
                                  r.parameter, r.ssim, r.psnr, r.tileFloor, r.maxError, r.identical, r.grainRetention,
+                                 r.banding, r.bandingSource, r.ssimulacra2,
                                  r.iterations, r.fellBackToLossless, r.monochromeStored, r.seconds, Self.now()])
             try db.execute(sql: "UPDATE frames SET status = 'done', runId = ? WHERE id = ?", arguments: [runID, frameID])
             let detail = "\(r.mode ?? "") \(r.codec ?? "")\(r.parameter.map { " q=\(String(format: "%.4f", $0))" } ?? ""), "
@@ -276,6 +287,9 @@ public final class Catalog: Sendable {
                 report.maxError = row["maxError"]
                 report.identical = row["identical"]
                 report.grainRetention = row["grainRetention"]
+                report.banding = row["banding"]
+                report.bandingSource = row["bandingSource"]
+                report.ssimulacra2 = row["ssimulacra2"]
                 report.iterations = row["iterations"]
                 report.fellBackToLossless = row["fellBackToLossless"]
                 report.monochromeStored = row["monochromeStored"]

@@ -2,6 +2,7 @@ import Codecs
 import Foundation
 import Formats
 import ImageCore
+import Metrics
 
 /// The blocking work on one frame (DESIGN.md §1): read and analyse, then search,
 /// seal, write atomically, re-read and verify. Runs off the cooperative pool.
@@ -86,7 +87,9 @@ struct FrameProcessor: Sendable {
         let source = loaded.frame.pixels
         let mono = settings.storeMonochromeAsOneChannel && source.channels == 3 && features.monochrome
         let toEncode = mono ? try Self.firstPlane(source) : source
-        let sourceNoise = features.noiseSigmaPerChannel
+        // The source's grain band, kept while the frame is searched to measure each
+        // candidate's grain retention (lossless needs none: its samples are identical).
+        let grain = settings.profile.isLossless ? nil : GrainReference(source: toEncode, threads: threads)
 
         var results: [Encoded] = []
         var traces: [(codec: CodecID, iterations: [SearchIteration])] = []
@@ -102,7 +105,8 @@ struct FrameProcessor: Sendable {
             }
             let lossy = !settings.profile.isLossless && codec.supportsLossy
             let overhead = lossy ? fileOverhead(item, loaded, features: features, mono: mono, codec: codec) : 0
-            let attempt = try encode(toEncode, with: codec, source: source, mono: mono, sourceNoise: sourceNoise,
+            let attempt = try encode(toEncode, with: codec, source: source, mono: mono, grain: grain,
+                                     displayTransform: DisplayTransform.forFrame(metadata: loaded.frame.metadata),
                                      warmStart: warmStarts[id], coldStart: coldStarts[id], ceiling: ceiling,
                                      overhead: overhead)
             traces.append((id, attempt.iterations))
@@ -151,6 +155,9 @@ struct FrameProcessor: Sendable {
         report.identical = chosen.measurement.identical
         report.maxError = chosen.measurement.maxError
         report.grainRetention = chosen.measurement.grainRetention
+        report.banding = chosen.measurement.banding
+        report.ssimulacra2 = chosen.measurement.ssimulacra2
+        report.bandingSource = chosen.measurement.bandingSource
         report.iterations = traces.reduce(0) { $0 + $1.iterations.count }
         report.codec = chosen.codec.id.rawValue
         report.mode = chosen.parameter == nil ? "lossless" : "lossy"
@@ -262,21 +269,35 @@ struct FrameProcessor: Sendable {
     /// the floors the codec cannot win, and the attempt has no encoding (and no lossless
     /// fallback is made).
     private func encode(_ pixels: PixelBuffer, with codec: any Codec, source: PixelBuffer, mono: Bool,
-                        sourceNoise: [Double], warmStart: QualitySearch.WarmStart?,
+                        grain: GrainReference?, displayTransform: DisplayTransform? = nil, warmStart: QualitySearch.WarmStart?,
                         coldStart: QualitySearch.WarmStart?, ceiling: Double? = nil, overhead: Int = 0) throws -> Attempt {
         // Grain retention costs about one decode. Without a grain floor it decides
         // nothing, so it is measured only on a candidate that can be kept (one that
         // passes and is smaller than every candidate kept so far); the others' trace
         // entries carry none.
-        let grainDecides = settings.floor.grainRetention != nil
+        // A floor that is set decides, so it is measured on every candidate. Without
+        // it grain retention and banding decide nothing: they are measured only on a
+        // candidate that can be kept (one that passes and is smaller than every candidate
+        // kept so far), so the seal still reports them; the others' trace entries carry none.
+        let floor = settings.floor
         var smallestPassing = Int.max
+        var sourceBanding: Double?
         func measure(_ stored: PixelBuffer, bytes: Int = 0) throws -> QualityMeasurement {
             var m = try services.measure(pixels, stored, threads)
             if mono { m.ssimPerChannel = Array(repeating: m.ssim, count: source.channels) }
-            if grainDecides || (settings.floor.passes(m) && bytes < smallestPassing) {
-                m.grainRetention = Self.grainRetention(decoded: stored, sourceNoise: sourceNoise)
-                if settings.floor.passes(m) { smallestPassing = min(smallestPassing, bytes) }
+            if let grain, floor.grainRetention != nil || (floor.passes(m) && bytes < smallestPassing) {
+                m.setGrain(try grain.retention(decoded: stored, threads: threads))
             }
+            if !floor.requiresIdentical, floor.needsBanding || (floor.passes(m) && bytes < smallestPassing) {
+                if sourceBanding == nil { sourceBanding = CAMBI.measure(pixels, threads: threads).score }
+                m.banding = CAMBI.measure(stored, threads: threads).score
+                m.bandingSource = sourceBanding
+            }
+            // SSIMULACRA 2 (about a second a 4K frame) only when it is a floor.
+            if let transform = displayTransform, floor.ssimulacra2 != nil {
+                m.ssimulacra2 = try SSIMULACRA2.score(reference: pixels, test: stored, transform: transform, threads: threads)
+            }
+            if floor.passes(m) { smallestPassing = min(smallestPassing, bytes) }
             return m
         }
         func lossless(fellBack: Bool, reason: String?, trace: [SearchIteration]) throws -> Encoded {
@@ -347,11 +368,6 @@ struct FrameProcessor: Sendable {
         if let ht = results.first(where: { $0.codec.id == .htj2k }),
            Double(ht.payload.count) <= Double(smallest.payload.count) * autoMargin { return ht }
         return smallest
-    }
-
-    /// Decoded / source grain sigma (see `FrameAnalyzer.grainRetention`).
-    static func grainRetention(decoded: PixelBuffer, sourceNoise: [Double]) -> Double? {
-        FrameAnalyzer.grainRetention(decoded: decoded, sourceNoise: sourceNoise)
     }
 
     /// The first plane of a frame as a one-channel frame.

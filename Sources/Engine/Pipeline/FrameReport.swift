@@ -29,6 +29,11 @@ public struct FrameReport: Sendable, Codable, Equatable {
     public var identical: Bool?
     public var maxError: Int?
     public var grainRetention: Double?
+    /// CAMBI banding index of the decoded bytes and of the source (`Metrics.CAMBI`).
+    public var banding: Double?
+    public var bandingSource: Double?
+    /// SSIMULACRA 2 of the decoded bytes' display rendering, when it was a floor.
+    public var ssimulacra2: Double?
     /// Search evaluations made (lossless encodes included).
     public var iterations: Int
     public var status: Status
@@ -61,7 +66,7 @@ public struct FrameReport: Sendable, Codable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case source, output, sourceBytes, outputBytes, ssim, tileFloor, psnr, identical, maxError, grainRetention,
+        case source, output, sourceBytes, outputBytes, ssim, tileFloor, psnr, identical, maxError, grainRetention, banding, bandingSource, ssimulacra2,
              iterations, status, codec, mode, parameter, fellBackToLossless, monochromeStored, outputSHA256,
              decodedSHA256, seconds, error, ratio
     }
@@ -78,6 +83,9 @@ public struct FrameReport: Sendable, Codable, Equatable {
         identical = try c.decodeIfPresent(Bool.self, forKey: .identical)
         maxError = try c.decodeIfPresent(Int.self, forKey: .maxError)
         grainRetention = try c.decodeIfPresent(Double.self, forKey: .grainRetention)
+        banding = try c.decodeIfPresent(Double.self, forKey: .banding)
+        bandingSource = try c.decodeIfPresent(Double.self, forKey: .bandingSource)
+        ssimulacra2 = try c.decodeIfPresent(Double.self, forKey: .ssimulacra2)
         iterations = try c.decodeIfPresent(Int.self, forKey: .iterations) ?? 0
         status = try c.decode(Status.self, forKey: .status)
         codec = try c.decodeIfPresent(String.self, forKey: .codec)
@@ -103,6 +111,9 @@ public struct FrameReport: Sendable, Codable, Equatable {
         try c.encode(identical, forKey: .identical)
         try c.encode(maxError, forKey: .maxError)
         try c.encode(grainRetention, forKey: .grainRetention)
+        try c.encode(banding, forKey: .banding)
+        try c.encode(bandingSource, forKey: .bandingSource)
+        try c.encode(ssimulacra2, forKey: .ssimulacra2)
         try c.encode(iterations, forKey: .iterations)
         try c.encode(status, forKey: .status)
         try c.encode(codec, forKey: .codec)
@@ -154,6 +165,10 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// measurable grain; nil when none does.
     public var grainRetentionMin: Double?
     public var grainRetentionMean: Double?
+    /// The highest CAMBI banding index of an output, and the largest rise over its
+    /// source's; nil when banding was not measured.
+    public var bandingMax: Double?
+    public var bandingRiseMax: Double?
     /// Frames stored losslessly because no lossy setting met the floors.
     public var losslessFallbacks: Int
     /// Search evaluations in all, and per frame done.
@@ -179,6 +194,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
         let grains = ok.compactMap(\.grainRetention)
         grainRetentionMin = grains.min()
         grainRetentionMean = grains.isEmpty ? nil : grains.reduce(0, +) / Double(grains.count)
+        bandingMax = ok.compactMap(\.banding).max()
+        bandingRiseMax = ok.compactMap { f in f.banding.flatMap { b in f.bandingSource.map { b - $0 } } }.max()
         losslessFallbacks = ok.filter(\.fellBackToLossless).count
         iterations = ok.reduce(0) { $0 + $1.iterations }
         meanIterations = ok.isEmpty ? 0 : Double(iterations) / Double(ok.count)

@@ -22,9 +22,24 @@ public struct QualityMeasurement: Sendable, Codable, Equatable {
     public var maxError: Int
     /// Mean squared error over every sample, in code values squared.
     public var mse: Double
-    /// Decoded grain / source grain (noise sigma ratio, 1 = grain kept); nil when the
-    /// source has too little grain for the ratio to mean anything, or it was not asked.
+    /// The source's film grain kept in the worst 64×64 tile with measurable grain
+    /// (`Metrics.GrainReference`: 1 = kept, 0 = gone; noise the codec adds does not
+    /// count); nil when the source has no measurable grain, or it was not measured.
     public var grainRetention: Double?
+    /// The same over every tile with measurable grain.
+    public var grainRetentionMean: Double? = nil
+    /// CAMBI banding index of the decoded frame (`Metrics.CAMBI`); nil when not measured.
+    public var banding: Double? = nil
+    /// CAMBI of the source, measured with `banding`.
+    public var bandingSource: Double? = nil
+    /// SSIMULACRA 2 of the decoded frame's display rendering; nil when not asked for.
+    public var ssimulacra2: Double? = nil
+
+    /// How much the decoded frame's banding rose over the source's.
+    public var bandingRise: Double? {
+        guard let banding, let bandingSource else { return nil }
+        return banding - bandingSource
+    }
 
     /// A measurement from its parts.
     public init(ssim: Double, ssimPerChannel: [Double], tileFloor: Double, psnr: Double?,
@@ -47,6 +62,12 @@ public struct QualityMeasurement: Sendable, Codable, Equatable {
 }
 
 extension QualityMeasurement {
+    /// Sets the grain figures from a retention measurement (nil clears them).
+    public mutating func setGrain(_ retention: GrainRetention?) {
+        grainRetention = retention?.worstTile
+        grainRetentionMean = retention?.mean
+    }
+
     /// The engine's view of a metrics report (grain retention is added by the engine).
     public init(report: QualityReport) {
         self.init(ssim: report.ssim, ssimPerChannel: report.ssimPerChannel, tileFloor: report.tileFloor,

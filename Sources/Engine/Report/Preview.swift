@@ -94,4 +94,33 @@ public enum Preview {
         }
         return (Picture(width: w, height: h, channels: 3, pixels: out), full)
     }
+
+    /// The tile side of the grain and banding maps (`GrainRetention`, `CAMBI.Result`).
+    static let mapTile = 64
+
+    /// A map of per-tile figures (row by row, `tilesAcross` × `tilesDown`, NaN for tiles
+    /// not measured) as a picture of about `maxWidth` pixels: each tile a block of one
+    /// colour from `bad` (red, at `low`) through amber to `good` (green, at `high`);
+    /// unmeasured tiles dark grey.
+    public static func tileMap(_ values: [Float], tilesAcross: Int, tilesDown: Int, frameWidth: Int, frameHeight: Int,
+                               low: Double, high: Double, maxWidth: Int = 240) -> Picture {
+        let (w, h) = previewSize(width: frameWidth, height: frameHeight, maxWidth: maxWidth)
+        var out = [UInt8](repeating: 0, count: w * h * 3)
+        let tile = Double(mapTile)
+        for y in 0..<h {
+            let ty = min(tilesDown - 1, Int(Double(y) * Double(frameHeight) / Double(h) / tile))
+            for x in 0..<w {
+                let tx = min(tilesAcross - 1, Int(Double(x) * Double(frameWidth) / Double(w) / tile))
+                let v = values.isEmpty ? Float.nan : values[ty * tilesAcross + tx]
+                let i = (y * w + x) * 3
+                guard !v.isNaN else { out[i] = 48; out[i + 1] = 48; out[i + 2] = 48; continue }
+                let t = max(0, min(1, (Double(v) - low) / (high - low)))
+                // red (0) -> amber (0.5) -> green (1)
+                out[i] = UInt8((t < 0.5 ? 220 : 220 * (1 - t) * 2).rounded())
+                out[i + 1] = UInt8((t < 0.5 ? 60 + 280 * t : 200).rounded())
+                out[i + 2] = 40
+            }
+        }
+        return Picture(width: w, height: h, channels: 3, pixels: out)
+    }
 }

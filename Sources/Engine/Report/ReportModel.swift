@@ -28,9 +28,13 @@ public struct ReportModel: Sendable, Codable {
         public var psnr: Double?
         public var tileFloor: Double?
         public var grainRetention: Double?
+        public var banding: Double? = nil
+        public var ssimulacra2: Double? = nil
 
-        public init(ssim: Double? = nil, psnr: Double? = nil, tileFloor: Double? = nil, grainRetention: Double? = nil) {
+        public init(ssim: Double? = nil, psnr: Double? = nil, tileFloor: Double? = nil, grainRetention: Double? = nil,
+                    banding: Double? = nil, ssimulacra2: Double? = nil) {
             self.ssim = ssim; self.psnr = psnr; self.tileFloor = tileFloor; self.grainRetention = grainRetention
+            self.banding = banding; self.ssimulacra2 = ssimulacra2
         }
     }
 
@@ -55,10 +59,16 @@ public struct ReportModel: Sendable, Codable {
         public var heatMap: [UInt8]
         /// The difference, in code values, shown as white in the heat map.
         public var heatMapScale: Double
+        /// Grain retention per 64×64 tile (`Preview.grainMap`); nil when the source has
+        /// no measurable grain.
+        public var grainMap: [UInt8]? = nil
+        /// CAMBI banding per 64×64 tile of the output (`Preview.bandingMap`).
+        public var bandingMap: [UInt8]? = nil
 
-        public init(name: String, source: [UInt8], output: [UInt8], heatMap: [UInt8], heatMapScale: Double) {
+        public init(name: String, source: [UInt8], output: [UInt8], heatMap: [UInt8], heatMapScale: Double,
+                    grainMap: [UInt8]? = nil, bandingMap: [UInt8]? = nil) {
             self.name = name; self.source = source; self.output = output; self.heatMap = heatMap
-            self.heatMapScale = heatMapScale
+            self.heatMapScale = heatMapScale; self.grainMap = grainMap; self.bandingMap = bandingMap
         }
     }
 

@@ -67,14 +67,16 @@ public enum ReportPage {
         page += "</div></section>"
 
         if !model.worst.isEmpty {
-            page += "<section><h2>Worst frames</h2><table class=\"grid worst\"><thead><tr><th>Frame</th><th>SSIM</th><th>Tile floor</th><th>PSNR</th><th>Source</th><th>Output</th><th>Error heat map</th></tr></thead><tbody>"
+            page += "<section><h2>Worst frames</h2><table class=\"grid worst\"><thead><tr><th>Frame</th><th>SSIM</th><th>Tile floor</th><th>PSNR</th><th>Source</th><th>Output</th><th>Error heat map</th><th>Grain kept</th><th>Banding</th></tr></thead><tbody>"
             let byName = Dictionary(written.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             for w in model.worst {
                 let f = byName[w.name]
                 page += "<tr><td>\(HTML.escape(w.name))</td><td>\(num(f?.ssim, "%.4f"))</td><td>\(num(f?.tileFloor, "%.4f"))</td><td>\(psnrText(f))</td>"
-                page += "<td>\(img(w.source, "source"))</td><td>\(img(w.output, "output"))</td><td>\(img(w.heatMap, "error heat map"))<div class=\"hint\">white ≥ \(Int(w.heatMapScale)) codes</div></td></tr>"
+                page += "<td>\(img(w.source, "source"))</td><td>\(img(w.output, "output"))</td><td>\(img(w.heatMap, "error heat map"))<div class=\"hint\">white ≥ \(Int(w.heatMapScale)) codes</div></td>"
+                page += "<td>\(w.grainMap.map { img($0, "grain kept per tile") } ?? "<span class=\"hint\">no measurable grain</span>")</td>"
+                page += "<td>\(w.bandingMap.map { img($0, "banding per tile") } ?? "–")</td></tr>"
             }
-            page += "</tbody></table><p class=\"hint\">Heat map: largest absolute difference per cell, black (none) through red and yellow to white (the frame's 99th-percentile cell error, given under each map).</p></section>"
+            page += "</tbody></table><p class=\"hint\">Heat map: largest absolute difference per cell, black (none) through red and yellow to white (the frame's 99th-percentile cell error, given under each map). Grain kept: the share of the source's grain each 64×64 tile keeps, red (none) through amber to green (all); grey tiles have no measurable grain. Banding: the output's CAMBI per 64×64 tile, green (none) to red (10 or more).</p></section>"
         }
 
         let failed = written.filter { $0.status == .failed }

@@ -2,6 +2,7 @@ import Codecs
 import Foundation
 import Formats
 import ImageCore
+import Metrics
 
 /// Builds and writes the report of a compression output folder from its catalog
 /// (`reelpack report OUT`).
@@ -56,7 +57,8 @@ public enum RunReport {
                             profile: settings?.profile.rawValue ?? "unknown",
                             codec: codecs.isEmpty ? (settings?.codec.rawValue ?? "unknown") : codecs.joined(separator: ", "),
                             floors: .init(ssim: floor?.ssim, psnr: floor?.psnr, tileFloor: floor?.tileSSIM,
-                                          grainRetention: floor?.grainRetention),
+                                          grainRetention: floor?.grainRetention, banding: floor?.banding,
+                                          ssimulacra2: floor?.ssimulacra2),
                             tool: tool, started: history.started, finished: history.finished,
                             notes: history.notes + (history.runCount > 1 ? ["\(history.runCount) runs (resumed)"] : [])),
             frames: frames, events: Array(events), worst: worst, seconds: history.seconds,
@@ -85,8 +87,20 @@ public enum RunReport {
             throw EngineError(.io, file: outputURL.path, "decoded geometry differs from the source's")
         }
         let heat = Preview.errorHeatMap(reference: source, test: decoded)
+        // Grain kept per tile: red where it is gone, green where it is all there.
+        let grain = try GrainReference(source: source).retention(decoded: decoded)
+        let grainMap = try grain.map {
+            try Preview.tileMap($0.tileMap, tilesAcross: $0.tilesAcross, tilesDown: $0.tilesDown,
+                                frameWidth: source.width, frameHeight: source.height, low: 0, high: 1).png()
+        }
+        // Banding per tile of the output: green none, red a CAMBI of 10 or more.
+        let banding = CAMBI.measure(decoded)
+        let bandingMap = try Preview.tileMap(banding.tileMap.map { -$0 }, tilesAcross: banding.tilesWide,
+                                             tilesDown: banding.tilesHigh, frameWidth: source.width,
+                                             frameHeight: source.height, low: -10, high: 0).png()
         return ReportModel.WorstFrame(name: frame.name, source: try Preview.thumbnail(source).png(),
                                       output: try Preview.thumbnail(decoded).png(),
-                                      heatMap: try heat.picture.png(), heatMapScale: heat.scale)
+                                      heatMap: try heat.picture.png(), heatMapScale: heat.scale,
+                                      grainMap: grainMap, bandingMap: bandingMap)
     }
 }

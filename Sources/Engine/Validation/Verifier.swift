@@ -1,6 +1,7 @@
 import Formats
 import Foundation
 import ImageCore
+import Metrics
 
 /// `verify`: checks an output folder (DESIGN.md §5) in three layers: fixity of every
 /// file in `frames/` against `manifest-sha256.txt`; each output decoded with its codec,
@@ -53,9 +54,14 @@ public struct Verifier: Sendable {
         public var psnr: Double?
         /// True when the decoded samples equal the source's (nil when not measured).
         public var identical: Bool?
-        /// Decoded grain over the source's, re-measured when the seal's floors hold a
-        /// grain-retention floor (nil otherwise, or when the source has no measurable grain).
+        /// Grain retention (worst tile), re-measured against the source (nil without
+        /// `--source`, for identical samples, or when the source has no measurable grain).
         public var grainRetention: Double? = nil
+        /// CAMBI banding of the decoded bytes and its rise over the source's (with `--source`).
+        public var banding: Double? = nil
+        public var bandingRise: Double? = nil
+        /// SSIMULACRA 2, re-measured when the seal's floors hold one.
+        public var ssimulacra2: Double? = nil
         /// The source file's size, from the seal (nil when the seal was not read).
         public var sourceBytes: Int? = nil
         /// The output file's size on disk (nil when it could not be read).
@@ -68,7 +74,7 @@ public struct Verifier: Sendable {
 
         private enum CodingKeys: String, CodingKey {
             case output, source, status, problems, ssim, tileFloor, psnr, identical, sourceBytes, outputBytes, iterations
-            case grainRetention
+            case grainRetention, banding, bandingRise, ssimulacra2
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -86,6 +92,9 @@ public struct Verifier: Sendable {
                 try c.encode(psnr, forKey: .psnr)
                 try c.encode(identical, forKey: .identical)
                 try c.encodeIfPresent(grainRetention, forKey: .grainRetention)
+                try c.encodeIfPresent(banding, forKey: .banding)
+                try c.encodeIfPresent(bandingRise, forKey: .bandingRise)
+                try c.encodeIfPresent(ssimulacra2, forKey: .ssimulacra2)
             }
         }
     }
@@ -242,10 +251,19 @@ public struct Verifier: Sendable {
             var floor = seal.floors
             if seal.mode == "lossless" { floor.requiresIdentical = true }
             // Grain retention is re-measured from the source's own grain, as at
-            // compression (only when it is a floor: it costs two noise estimates).
-            if floor.grainRetention != nil, !m.identical {
-                m.grainRetention = FrameAnalyzer.grainRetention(decoded: p, sourceNoise: FrameAnalyzer.sourceNoise(source))
+            // compression, whether or not it is a floor.
+            if !m.identical {
+                m.setGrain(try GrainReference(source: source, threads: threads).retention(decoded: p, threads: threads))
                 r.grainRetention = m.grainRetention
+                m.bandingSource = CAMBI.measure(source, threads: threads).score
+                m.banding = CAMBI.measure(p, threads: threads).score
+                r.banding = m.banding
+                r.bandingRise = m.bandingRise
+                if floor.ssimulacra2 != nil {
+                    let transform = DisplayTransform.forFrame(metadata: seal.metadata)
+                    m.ssimulacra2 = try SSIMULACRA2.score(reference: source, test: p, transform: transform, threads: threads)
+                    r.ssimulacra2 = m.ssimulacra2
+                }
             }
             for failure in floor.failures(m) { r.problems.append("floor: \(failure)") }
         } catch {

@@ -47,7 +47,7 @@ struct AnalyzeCommand: ParsableCommand {
                     \(name): \(f.width)×\(f.height)×\(f.channels) \(f.bitDepth)-bit (\(f.bitsUsed) bits used), \
                     codes \(f.codeMin)…\(f.codeMax) (0.1–99.9 %: \(f.percentile0_1)…\(f.percentile99_9)), \
                     \(f.monochrome ? "monochrome" : String(format: "colour, saturation %.3f", f.saturation)), \
-                    noise σ \(String(format: "%.2f", f.noiseSigma)), edges \(String(format: "%.3f", f.edgeDensity)), \
+                    grain σ \(String(format: "%.2f", f.noiseSigma))\(Self.toneBands(f)), edges \(String(format: "%.3f", f.edgeDensity)), \
                     smooth \(String(format: "%.2f", f.smoothShare))\
                     \(f.sceneChange.map { String(format: ", scene change %.3f", $0) + (f.isSceneCut ? " (cut)" : "") } ?? ""), \
                     content \(f.contentType)\(Self.textDetail(f))
@@ -64,5 +64,16 @@ struct AnalyzeCommand: ParsableCommand {
         guard let score = f.textScore else { return "" }
         guard let band = f.textBand, f.textKind != nil else { return String(format: " (text score %.2f)", score) }
         return String(format: " (text score %.2f, rows %.0f–%.0f %%)", score, band.top * 100, band.bottom * 100)
+    }
+
+    /// Grain by tone band, darkest quarter first ("–" where a band has too few blocks).
+    static func toneBands(_ f: FrameFeatures) -> String {
+        guard let bands = f.grainToneBands, let first = bands.first else { return "" }
+        let colour = bands.count
+        let perBand = (0..<first.count).map { b -> String in
+            let values = bands.compactMap { $0[b] }
+            return values.count == colour ? String(format: "%.2f", values.reduce(0, +) / Double(colour)) : "–"
+        }
+        return " (by tone \(perBand.joined(separator: "/")))"
     }
 }

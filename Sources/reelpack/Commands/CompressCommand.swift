@@ -49,8 +49,30 @@ struct CompressCommand: AsyncParsableCommand {
     var tileSSIM: Double?
 
     @Option(name: .customLong("grain-retention"),
-            help: "Minimum decoded/source grain ratio, e.g. 0.8 (frames without measurable grain are exempt).")
+            help: """
+            Minimum share of the source's film grain kept in the worst 64×64 tile, 0…1 \
+            (profiles: C0 0.9, C1 0.7, C2 0.4; 0 turns the grain floor off). New noise a \
+            codec adds does not count as grain kept; frames without measurable grain are exempt.
+            """)
     var grainRetention: Double?
+
+    @Option(help: """
+            Highest CAMBI banding index an output may have (0 = none; a smooth gradient \
+            re-quantised to steps of one 10-bit code reads about 5). A source already above \
+            it may not get worse. Profiles: C0 3, C1 6, C2 none; 0 turns it off.
+            """)
+    var banding: Double?
+
+    @Option(name: .customLong("banding-rise"),
+            help: "Highest rise of the CAMBI index over the source's (profiles: C0 1, C1 2, C2 none; 0 turns it off).")
+    var bandingRise: Double?
+
+    @Option(help: """
+            Lowest SSIMULACRA 2 score (of the display rendering: Cineon log through a Rec.709 \
+            display transform for log scans, Rec.709 as it is) every output must reach, e.g. 90. \
+            Off by default: it costs about a second of CPU per 4K candidate.
+            """)
+    var ssimulacra2: Double?
 
     @Option(help: "Frames in flight at once (default: the number of cores).")
     var jobs: Int?
@@ -80,7 +102,12 @@ struct CompressCommand: AsyncParsableCommand {
             if let v, !(v > -1 && v <= 1) { throw ValidationError("\(name) must be in (-1, 1]") }
         }
         if let psnr, !(psnr > 0 && psnr.isFinite) { throw ValidationError("--psnr must be a positive number of dB") }
-        if let grainRetention, !(grainRetention > 0 && grainRetention.isFinite) { throw ValidationError("--grain-retention must be positive") }
+        for (name, value) in [("--banding", banding), ("--banding-rise", bandingRise), ("--ssimulacra2", ssimulacra2)] {
+            if let value, !(value >= 0 && value <= 100) { throw ValidationError("\(name) must be between 0 (off) and 100") }
+        }
+        if let grainRetention, !(grainRetention >= 0 && grainRetention <= 1.5) {
+            throw ValidationError("--grain-retention must be between 0 (off) and 1.5")
+        }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if !(sizeTolerance >= 0.001 && sizeTolerance <= 0.5) {
             throw ValidationError("--size-tolerance must be between 0.001 and 0.5 (a share of the file size: 0.02 is 2 %)")
@@ -98,7 +125,8 @@ struct CompressCommand: AsyncParsableCommand {
         guard let profile = Profile(name: profile), let choice = CodecChoice(rawValue: codec.lowercased()) else {
             throw ExitCode(2)
         }
-        let floor = profile.floor(ssim: ssim, psnr: psnr, tileSSIM: tileSSIM, grainRetention: grainRetention)
+        let floor = profile.floor(ssim: ssim, psnr: psnr, tileSSIM: tileSSIM, grainRetention: grainRetention,
+                                  banding: banding, bandingRise: bandingRise, ssimulacra2: ssimulacra2)
         let settings = CompressionSettings(profile: profile, floor: floor, codec: choice,
                                            jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                                            resume: resume, note: note,
@@ -148,7 +176,7 @@ struct CompressCommand: AsyncParsableCommand {
         if let floor = grainFloor {
             grain += "   (floor \(f(floor, 2)))"
         } else if let low = s.grainRetentionMin, low < 0.5 {
-            grain += "   (no floor set: --grain-retention 0.8 keeps 80 % of the source's grain)"
+            grain += "   (grain floor off: --grain-retention 0.7 keeps 70 % of the source's grain in every tile)"
         }
         return """
             frames      \(s.frameCount) (\(s.frameCount - s.failed - s.kept) done, \(s.kept) kept, \(s.failed) failed, \(s.losslessFallbacks) stored losslessly)
@@ -157,6 +185,7 @@ struct CompressCommand: AsyncParsableCommand {
             PSNR        \(psnr)
             tile floor  min \(f(s.tileFloorMin, 5))   mean \(f(s.tileFloorMean, 5))
             grain       \(grain)
+            banding     \(s.bandingMax.map { "CAMBI max \(f($0, 2))   largest rise over the source \(f(s.bandingRiseMax, 2))" } ?? "not measured")
             iterations  \(s.iterations) (\(f(s.meanIterations, 1)) per frame)
             time        \(f(s.seconds, 1)) s
             """

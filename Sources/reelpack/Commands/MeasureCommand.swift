@@ -10,12 +10,16 @@ import Metrics
 struct MeasureCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "measure",
-        abstract: "Compare a frame with its reference: SSIM per channel, tile floor, PSNR, max error.",
+        abstract: "Compare a frame with its reference: SSIM, tile floor, PSNR, max error, grain kept, banding.",
         discussion: """
             Both frames must have the same size, channel count and bit depth. SSIM uses an
             11×11 Gaussian window (σ = 1.5) on code values with L = 2^bitDepth − 1 of the
             reference; the tile floor is the lowest 64×64-tile mean of the SSIM map, whose
             coordinates are offset by 5 pixels from the image's (the map is (W−10)×(H−10)).
+            Grain kept is the share of REF's film grain TEST keeps in the worst 64×64 tile with
+            measurable grain (1 = all of it; noise TEST adds does not count), and over every
+            such tile; "no measurable grain" when REF has none. Banding is the CAMBI index
+            (0 = none) of each frame and its rise from REF to TEST.
             Exit code 1 when a file cannot be read or the frames cannot be compared.
             """)
 
@@ -25,7 +29,11 @@ struct MeasureCommand: ParsableCommand {
     @Argument(help: "The frame to judge (DPX or TIFF), same geometry as the reference.")
     var test: String
 
-    @Flag(help: "Print one JSON document on stdout (keys: ssim, ssimPerChannel, tileFloor, worstTile, psnr, identical, maxError, mse).")
+    @Flag(help: """
+        Print one JSON document on stdout (keys: ssim, ssimPerChannel, tileFloor, worstTile, psnr, identical, \
+        maxError, mse, grainSigma (REF's grain, code values), grainRetention and grainRetentionMean (null without \
+        measurable grain), grainRetentionPerToneBand, banding, bandingReference, bandingRise).
+        """)
     var json = false
 
     func run() throws {
@@ -33,10 +41,16 @@ struct MeasureCommand: ParsableCommand {
             let referencePixels = try FrameSource.pixels(at: reference)
             let testPixels = try FrameSource.pixels(at: test)
             let report = try QualityMetrics.measure(reference: referencePixels, test: testPixels)
+            let grain = GrainReference(source: referencePixels)
+            let retention = try grain.retention(decoded: testPixels)
+            let banding = (reference: CAMBI.measure(referencePixels).score, test: CAMBI.measure(testPixels).score)
+            let result = Measured(report: report, grainSigma: grain.estimate.sigma, retention: retention,
+                                  bandingReference: banding.reference, banding: banding.test)
             if json {
-                try Output.printJSON(report)
+                try Output.printJSON(result)
             } else {
                 print(Self.text(report, bitDepth: referencePixels.bitDepth))
+                print(Self.text(result))
             }
         }
     }
@@ -57,6 +71,39 @@ struct MeasureCommand: ParsableCommand {
         }
         lines.append("max error   \(report.maxError)")
         return lines.joined(separator: "\n")
+    }
+
+    /// The grain and banding lines.
+    static func text(_ m: Measured) -> String {
+        let grain = m.retention.map {
+            "grain kept  \(format($0.worstTile, 3)) worst tile, \(format($0.mean, 3)) over \($0.measuredTiles) tiles  (REF's grain \(format(m.grainSigma, 2)) codes)"
+        } ?? "grain kept  no measurable grain in REF (\(format(m.grainSigma, 2)) codes)"
+        return grain + "\nbanding     CAMBI \(format(m.banding, 2))  (REF \(format(m.bandingReference, 2)), rise \(format(m.banding - m.bandingReference, 2)))"
+    }
+
+    /// What `measure --json` prints: the metrics report's keys and the grain and banding ones.
+    struct Measured: Encodable {
+        var report: QualityReport
+        var grainSigma: Double
+        var retention: GrainRetention?
+        var bandingReference: Double
+        var banding: Double
+
+        private enum Keys: String, CodingKey {
+            case grainSigma, grainRetention, grainRetentionMean, grainRetentionPerToneBand, banding, bandingReference, bandingRise
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            try report.encode(to: encoder)
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(grainSigma, forKey: .grainSigma)
+            try c.encode(retention?.worstTile, forKey: .grainRetention)
+            try c.encode(retention?.mean, forKey: .grainRetentionMean)
+            try c.encode(retention?.perToneBand, forKey: .grainRetentionPerToneBand)
+            try c.encode(banding, forKey: .banding)
+            try c.encode(bandingReference, forKey: .bandingReference)
+            try c.encode(banding - bandingReference, forKey: .bandingRise)
+        }
     }
 
     private static func channelNames(_ count: Int) -> [String] {
