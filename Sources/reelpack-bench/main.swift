@@ -14,6 +14,7 @@ let benchmarks: [String: () throws -> Void] = [
     "cambi": CAMBIBench.run,
     "ssimulacra2": SSIMULACRA2Bench.run,
     "compare": CompareBench.run,
+    "floors": FloorsBench.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())
