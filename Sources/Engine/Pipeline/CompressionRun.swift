@@ -101,6 +101,7 @@ public struct CompressionRun: Sendable {
                 throw EngineError(.usage, file: output.path, "already holds a run: pass --resume to continue it, or choose another folder")
             }
         }
+        try Self.checkOutputIsOurs(output, resume: settings.resume)
         do {
             try fm.createDirectory(at: framesFolder, withIntermediateDirectories: true)
         } catch {
@@ -124,10 +125,11 @@ public struct CompressionRun: Sendable {
         var keptReports: [Int: FrameReport] = [:]
         var todo: [WorkItem] = []
         let completed = settings.resume ? try catalog.completedFrames() : [:]
+        let recorded = settings.resume ? try catalog.recordedFrames() : [:]
         for item in items {
             if let done = completed[item.name], let output = done.report.output,
                let digest = try? Digest.sha256(contentsOf: self.output.appendingPathComponent(output)),
-               digest == done.report.outputSHA256 {
+               digest == done.report.outputSHA256, Self.sourceUnchanged(item.source, since: recorded[item.name]) {
                 var report = done.report
                 report.source = item.source.path
                 report.status = .kept
