@@ -279,7 +279,7 @@ public struct CompressionRun: Sendable {
         let lines = try catalog.completedFrames().values
             .compactMap { f -> String? in
                 guard let out = f.report.output, let sha = f.report.outputSHA256 else { return nil }
-                return "\(sha)  \(out)"
+                return "\(sha)  \(OutputFolder.Manifest.escape(out))"
             }
             .sorted { $0.dropFirst(66) < $1.dropFirst(66) }
         try AtomicFile.write(Data((lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).utf8), to: manifestURL)
