@@ -225,6 +225,24 @@ struct ArchiveHardeningTests {
         #expect(left.filter { $0.hasPrefix(".reelpack-restore-") }.isEmpty, "\(left)")
     }
 
+    // MARK: 15: one writer
+
+    @Test("15: a --resume started while another run holds the folder is refused, naming the holder's process")
+    func secondWriterIsRefused() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let (out, src) = try await Self.archive(dir, count: 1)
+        let held = try OutputLock(folder: out)
+        let settings = CompressionSettings(profile: .lossless, codec: .htj2k, jobs: 1, resume: true)
+        let error = await #expect(throws: EngineError.self) {
+            try await CompressionRun(sources: [src], output: out, settings: settings, toolVersion: "test").run()
+        }
+        #expect(error?.description.contains("another reelpack run (process \(getpid()))") == true, "\(String(describing: error))")
+        held.release()
+        let after = try await CompressionRun(sources: [src], output: out, settings: settings, toolVersion: "test").run()
+        #expect(after.succeeded)
+        #expect(try Catalog(url: out.appendingPathComponent(Catalog.fileName)).recordedRuns().allSatisfy(\.finished))
+    }
+
     // MARK: 19: resume
 
     @Test("19: --resume redoes a frame whose source changed since the first run")

@@ -95,6 +95,8 @@ public struct CompressionRun: Sendable {
         try SourceListing.checkOutput(output, outsideOf: sources)
         let items = listing.items
         let fm = FileManager.default
+        let lock = try OutputLock(folder: output)
+        defer { lock.release() }
         if !settings.resume {
             let existing = (try? fm.contentsOfDirectory(atPath: framesFolder.path))?.filter { !$0.hasPrefix(".") } ?? []
             if fm.fileExists(atPath: catalogURL.path) || !existing.isEmpty {
