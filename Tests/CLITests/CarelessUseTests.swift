@@ -123,3 +123,38 @@ import Testing
         #expect(try ReelpackBinary.run(["verify", out.path]).status == 0)
     }
 }
+
+/// Clear errors (issue 17, items 20 and 23): every message names the file and says
+/// what is wrong in words, not a Foundation error domain and code.
+@Suite struct ClearErrorTests {
+    @Test("20: probe on a corrupt jp2/jph/jxl names the file")
+    func corruptOutputIsNamed() throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let src = try CarelessUseTests.source(dir)
+        for codec in ["j2k", "htj2k", "jxl"] {
+            let out = dir.file("out-\(codec)")
+            #expect(try ReelpackBinary.run(["compress", src.path, "-o", out.path, "--profile", "lossless", "--codec", codec]).status == 0)
+            let file = try #require(try FileManager.default.contentsOfDirectory(at: out.appendingPathComponent("frames"),
+                                                                               includingPropertiesForKeys: nil).first)
+            let cut = dir.file("cut-" + file.lastPathComponent)
+            try Data(contentsOf: file).prefix(600).write(to: cut)
+            let r = try ReelpackBinary.run(["probe", cut.path])
+            #expect(r.status == 1)
+            #expect(CarelessUseTests.text(r.stderr).contains(cut.path), "\(CarelessUseTests.text(r.stderr))")
+        }
+    }
+
+    @Test("23: probe on a folder, a FIFO or /dev/zero says what it is, without error domains")
+    func notAFileIsNamed() throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let fifo = dir.file("pipe.dpx")
+        #expect(mkfifo(fifo.path, 0o644) == 0)
+        for (path, says) in [(dir.url.path, "is a folder"), (fifo.path, "is not a regular file"), ("/dev/zero", "is not a regular file")] {
+            let r = try ReelpackBinary.run(["probe", path])
+            let text = CarelessUseTests.text(r.stderr)
+            #expect(r.status == 1)
+            #expect(text.contains(path) && text.contains(says), "\(text)")
+            #expect(!text.contains("NSCocoaErrorDomain") && !text.contains("permission"))
+        }
+    }
+}
