@@ -5,7 +5,7 @@ SWIFT        ?= swift
 DEMO_DIR     ?= demo
 BUILD_FLAGS  ?=
 
-.PHONY: deps demo test bench build release clean
+.PHONY: deps demo test bench build release clean fuzz fuzz-short
 
 ## deps: install the C libraries, reference tools and Python packages (idempotent)
 deps:
@@ -30,5 +30,15 @@ test: deps
 bench: release
 	$(SWIFT) run -c release reelpack-bench $(BENCH)
 
+## fuzz: every libFuzzer harness for FUZZ_RUNS executions each (default one million;
+## see FUZZING.md). Built from Sources/ into .build-fuzz/, apart from the package build.
+FUZZ_RUNS ?= 1000000
+fuzz: build
+	FUZZ_RUNS=$(FUZZ_RUNS) bash Fuzz/fuzz.sh
+
+## fuzz-short: every harness for 12 s (CI runs it after `make test`)
+fuzz-short: build
+	bash Fuzz/fuzz.sh 12
+
 clean:
-	rm -rf .build $(DEMO_DIR)
+	rm -rf .build .build-fuzz $(DEMO_DIR)

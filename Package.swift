@@ -8,7 +8,7 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
-/// Hot numeric loops (metrics, DPX packing) are worth unchecked arithmetic in release.
+/// Hot numeric loops (metrics) are worth unchecked arithmetic in release.
 let fastSettings: [SwiftSetting] = strictSettings + [
     .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
 ]
@@ -67,7 +67,8 @@ let package = Package(
 
         // MARK: Parts (DESIGN.md §2)
         .target(name: "ImageCore", swiftSettings: fastSettings),
-        .target(name: "Formats", dependencies: ["ImageCore", "CTIFF"], swiftSettings: fastSettings),
+        // Formats parses untrusted headers: no -Ounchecked, its overflow checks stay.
+        .target(name: "Formats", dependencies: ["ImageCore", "CTIFF"], swiftSettings: strictSettings),
         .target(name: "Metrics", dependencies: ["ImageCore"], swiftSettings: metricsSettings),
         .target(
             name: "Codecs",

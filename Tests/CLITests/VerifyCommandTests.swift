@@ -24,7 +24,13 @@ enum CLIFixture {
     @Test func intactOutputExitsZeroWithTheJSONKeys() throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }
         let out = try CLIFixture.compress(dir)
-        let r = try ReelpackBinary.run(["verify", out.path, "--source", Corpus.url("third-party").path, "--json"])
+        // The sources of the run, exactly: every source frame must be in the archive once.
+        let src = dir.file("src")
+        try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+        for file in CLIFixture.files {
+            try FileManager.default.copyItem(at: Corpus.url(file), to: src.appendingPathComponent((file as NSString).lastPathComponent))
+        }
+        let r = try ReelpackBinary.run(["verify", out.path, "--source", src.path, "--json"])
         #expect(r.status == 0, "\(String(decoding: r.stderr, as: UTF8.self))")
         let doc = try CLIFixture.json(r.stdout)
         let summary = try #require(doc["summary"] as? [String: Any])

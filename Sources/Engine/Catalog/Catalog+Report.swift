@@ -49,17 +49,17 @@ extension Catalog {
                        (SELECT message FROM errors e WHERE e.frameId = f.id ORDER BY e.id DESC LIMIT 1) AS error
                 FROM frames f ORDER BY f.sequenceNumber IS NULL, f.sequenceNumber, f.name
                 """)
-            return rows.map { row in
-                let name: String = row["name"]
+            return try rows.map { row in
+                let name: String = try row.decode(forColumn: "name")
                 if let completed = done[name] {
                     var report = completed.report
                     report.status = .done
                     return report
                 }
-                var report = FrameReport(source: row["sourcePath"], status: .failed)
-                report.sourceBytes = row["sourceBytes"]
-                let status: String = row["status"]
-                report.error = row["error"] ?? (status == "pending" ? "not completed: the run was interrupted (use --resume)" : "failed")
+                var report = FrameReport(source: try row.decode(forColumn: "sourcePath"), status: .failed)
+                report.sourceBytes = try Self.plausibleSize(row, "sourceBytes")
+                let status: String = try row.decode(forColumn: "status")
+                report.error = try row.decode(forColumn: "error") ?? (status == "pending" ? "not completed: the run was interrupted (use --resume)" : "failed")
                 return report
             }
         }

@@ -264,36 +264,36 @@ public final class Catalog: Sendable {
 
     /// Every frame recorded as done, by source name.
     public func completedFrames() throws -> [String: CompletedFrame] {
-        try db.read { db in
+        try audited { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT f.name, f.sourcePath, f.sourceBytes, r.* FROM frames f JOIN results r ON r.frameId = f.id
                 WHERE f.status = 'done'
                 """)
             var out: [String: CompletedFrame] = [:]
             for row in rows {
-                let name: String = row["name"]
-                var report = FrameReport(source: row["sourcePath"], status: .kept)
-                report.output = row["output"]
-                report.sourceBytes = row["sourceBytes"]
-                report.outputBytes = row["outputBytes"]
-                report.outputSHA256 = row["outputSHA256"]
-                report.decodedSHA256 = row["decodedSHA256"]
-                report.codec = row["codec"]
-                report.mode = row["mode"]
-                report.parameter = row["parameter"]
-                report.ssim = row["ssim"]
-                report.psnr = row["psnr"]
-                report.tileFloor = row["tileFloor"]
-                report.maxError = row["maxError"]
-                report.identical = row["identical"]
-                report.grainRetention = row["grainRetention"]
-                report.banding = row["banding"]
-                report.bandingSource = row["bandingSource"]
-                report.ssimulacra2 = row["ssimulacra2"]
-                report.iterations = row["iterations"]
-                report.fellBackToLossless = row["fellBackToLossless"]
-                report.monochromeStored = row["monochromeStored"]
-                report.seconds = row["seconds"]
+                let name: String = try row.decode(forColumn: "name")
+                var report = FrameReport(source: try row.decode(forColumn: "sourcePath"), status: .kept)
+                report.output = try row.decode(forColumn: "output")
+                report.sourceBytes = try Self.plausibleSize(row, "sourceBytes")
+                report.outputBytes = try Self.plausibleSize(row, "outputBytes")
+                report.outputSHA256 = try row.decode(forColumn: "outputSHA256")
+                report.decodedSHA256 = try row.decode(forColumn: "decodedSHA256")
+                report.codec = try row.decode(forColumn: "codec")
+                report.mode = try row.decode(forColumn: "mode")
+                report.parameter = try row.decode(forColumn: "parameter")
+                report.ssim = try row.decode(forColumn: "ssim")
+                report.psnr = try row.decode(forColumn: "psnr")
+                report.tileFloor = try row.decode(forColumn: "tileFloor")
+                report.maxError = try row.decode(forColumn: "maxError")
+                report.identical = try row.decode(forColumn: "identical")
+                report.grainRetention = try row.decode(forColumn: "grainRetention")
+                report.banding = try row.decode(forColumn: "banding")
+                report.bandingSource = try row.decode(forColumn: "bandingSource")
+                report.ssimulacra2 = try row.decode(forColumn: "ssimulacra2")
+                report.iterations = try row.decode(forColumn: "iterations")
+                report.fellBackToLossless = try row.decode(forColumn: "fellBackToLossless")
+                report.monochromeStored = try row.decode(forColumn: "monochromeStored")
+                report.seconds = try row.decode(forColumn: "seconds")
                 out[name] = CompletedFrame(name: name, report: report)
             }
             return out

@@ -95,12 +95,15 @@ public struct CompressionRun: Sendable {
         try SourceListing.checkOutput(output, outsideOf: sources)
         let items = listing.items
         let fm = FileManager.default
+        let lock = try OutputLock(folder: output)
+        defer { lock.release() }
         if !settings.resume {
             let existing = (try? fm.contentsOfDirectory(atPath: framesFolder.path))?.filter { !$0.hasPrefix(".") } ?? []
             if fm.fileExists(atPath: catalogURL.path) || !existing.isEmpty {
                 throw EngineError(.usage, file: output.path, "already holds a run: pass --resume to continue it, or choose another folder")
             }
         }
+        try Self.checkOutputIsOurs(output, resume: settings.resume)
         do {
             try fm.createDirectory(at: framesFolder, withIntermediateDirectories: true)
         } catch {
@@ -124,10 +127,11 @@ public struct CompressionRun: Sendable {
         var keptReports: [Int: FrameReport] = [:]
         var todo: [WorkItem] = []
         let completed = settings.resume ? try catalog.completedFrames() : [:]
+        let recorded = settings.resume ? try catalog.recordedFrames() : [:]
         for item in items {
             if let done = completed[item.name], let output = done.report.output,
                let digest = try? Digest.sha256(contentsOf: self.output.appendingPathComponent(output)),
-               digest == done.report.outputSHA256 {
+               digest == done.report.outputSHA256, Self.sourceUnchanged(item.source, since: recorded[item.name]) {
                 var report = done.report
                 report.source = item.source.path
                 report.status = .kept
@@ -277,7 +281,7 @@ public struct CompressionRun: Sendable {
         let lines = try catalog.completedFrames().values
             .compactMap { f -> String? in
                 guard let out = f.report.output, let sha = f.report.outputSHA256 else { return nil }
-                return "\(sha)  \(out)"
+                return "\(sha)  \(OutputFolder.Manifest.escape(out))"
             }
             .sorted { $0.dropFirst(66) < $1.dropFirst(66) }
         try AtomicFile.write(Data((lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).utf8), to: manifestURL)

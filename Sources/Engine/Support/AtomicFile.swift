@@ -6,14 +6,21 @@ enum AtomicFile {
     /// Prefix of temporary files (left behind only by a killed run; removed on resume).
     static let temporaryPrefix = ".reelpack-tmp-"
 
+    /// `.reelpack-tmp-` and 16 random hex digits: 30 bytes whatever the final name.
+    static func temporaryName() -> String {
+        temporaryPrefix + String(UInt64.random(in: 0 ... .max), radix: 16)
+    }
+
     /// Writes `data` to `url` atomically and durably.
     /// - Throws: `EngineError.io` naming the file.
     static func write(_ data: Data, to url: URL) throws {
         let dir = url.deletingLastPathComponent()
-        let tmp = dir.appendingPathComponent("\(temporaryPrefix)\(UUID().uuidString)-\(url.lastPathComponent)")
+        // A short name: the final name may be up to the file system's 255 bytes, and
+        // the temporary one must fit as well (a name-derived one would not).
+        let tmp = dir.appendingPathComponent(temporaryName())
         do {
             guard FileManager.default.createFile(atPath: tmp.path, contents: nil) else {
-                throw EngineError(.io, file: tmp.path, "cannot create")
+                throw EngineError(.io, file: url.path, "cannot create its temporary file \(tmp.lastPathComponent): \(String(cString: strerror(errno)))")
             }
             let handle = try FileHandle(forWritingTo: tmp)
             do {

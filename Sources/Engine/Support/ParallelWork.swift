@@ -23,8 +23,13 @@ enum ParallelWork {
     /// Library threads for each job when `threads` in all are shared by the jobs that
     /// actually run on `items` items (at least one).
     static func threadsPerJob(_ threads: Int, jobs: Int, items: Int) -> Int {
-        max(1, threads / max(1, min(jobs, items)))
+        min(maximumThreads, max(1, threads / max(1, min(jobs, items))))
     }
+
+    /// Most library threads or jobs a command takes: the codec libraries' thread pools
+    /// fail to start far beyond it (`--threads 100000`), which is a resource error, not
+    /// a verdict on a frame.
+    static let maximumThreads = 256
 
     /// The items still to take and the results so far, shared by the jobs.
     // @unchecked Sendable: every mutable property is read and written under `lock`

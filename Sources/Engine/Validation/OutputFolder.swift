@@ -26,6 +26,21 @@ public struct OutputFolder: Sendable {
         public var digests: [String: String]
         /// Lines that are not `<sha256>  <path>`, or repeat a path.
         public var problems: [String]
+
+        /// A path as a manifest line holds it, BagIt style (RFC 8493 §2.1.3): `%`, LF
+        /// and CR percent-encoded, so a file name with a newline stays on its line.
+        public static func escape(_ path: String) -> String {
+            path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\n", with: "%0A")
+                .replacingOccurrences(of: "\r", with: "%0D")
+        }
+
+        /// The path a manifest line holds (`escape` undone).
+        public static func unescape(_ field: String) -> String {
+            guard field.contains("%") else { return field }
+            return field.replacingOccurrences(of: "%0A", with: "\n").replacingOccurrences(of: "%0a", with: "\n")
+                .replacingOccurrences(of: "%0D", with: "\r").replacingOccurrences(of: "%0d", with: "\r")
+                .replacingOccurrences(of: "%25", with: "%")
+        }
     }
 
     /// Reads `manifest-sha256.txt` (`<sha256>  frames/<name>` per line).
@@ -48,7 +63,7 @@ public struct OutputFolder: Sendable {
                 problems.append("manifest line \(number + 1) is not \"<sha256>  <path>\": \(line.prefix(100))")
                 continue
             }
-            let path = String(rest.dropFirst(2))
+            let path = Manifest.unescape(String(rest.dropFirst(2)))
             if digests[path] != nil { problems.append("manifest line \(number + 1) repeats \(path)") }
             digests[path] = hex.lowercased()
         }

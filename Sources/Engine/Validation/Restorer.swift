@@ -22,6 +22,9 @@ public struct Restorer: Sendable {
     public var format: Format?
     /// Replace files already in `destination`.
     public var overwrite: Bool
+    /// Restore frames that fail fixity against the manifest too, saying so (without it
+    /// they are refused: `restore` writes nothing `verify` would reject).
+    public var force: Bool = false
     /// Codecs and formats used.
     public var services: EngineServices
     /// Library threads in all: `jobs` frames are restored at once, each decode with
@@ -34,13 +37,14 @@ public struct Restorer: Sendable {
     public var agent: String
 
     /// A restore of `output` into `destination`.
-    public init(output: URL, destination: URL, format: Format? = nil, overwrite: Bool = false,
+    public init(output: URL, destination: URL, format: Format? = nil, overwrite: Bool = false, force: Bool = false,
                 services: EngineServices = .standard, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                 jobs: Int = ProcessInfo.processInfo.activeProcessorCount, toolVersion: String) {
         self.folder = OutputFolder(url: output)
         self.destination = destination
         self.format = format
         self.overwrite = overwrite
+        self.force = force
         self.services = services
         self.threads = max(1, threads)
         self.jobs = max(1, jobs)
@@ -63,24 +67,35 @@ public struct Restorer: Sendable {
         public var note: String
         /// SHA-256 of the restored file.
         public var sha256: String?
+        /// The seal's source name, when the seal was read.
+        public var source: String? = nil
+        /// What was wrong and restored anyway (`force`): a fixity failure.
+        public var warning: String? = nil
     }
 
     /// Every frame's outcome.
     public struct Report: Sendable, Codable, Equatable {
         /// One result per file in `frames/`, by name.
         public var frames: [FrameResult]
+        /// Problems of the archive as a whole: a missing manifest, frames listed but
+        /// absent, frames of the run with no output. Any makes the restore incomplete.
+        public var problems: [String] = []
         /// Frames restored.
         public var restored: Int { frames.filter { $0.status == "ok" }.count }
         /// Frames that failed (no file written for them).
         public var failed: Int { frames.filter { $0.status != "ok" }.count }
         /// Frames restored byte for byte (SHA-256 checked).
         public var byteExact: Int { frames.filter(\.byteExact).count }
+        /// True when every frame of the archive was restored.
+        public var complete: Bool { failed == 0 && problems.isEmpty }
 
-        private enum CodingKeys: String, CodingKey { case frames, restored, failed, byteExact }
+        private enum CodingKeys: String, CodingKey { case frames, restored, failed, byteExact, problems }
         /// A report of `frames`.
         public init(frames: [FrameResult]) { self.frames = frames }
         public init(from decoder: any Decoder) throws {
-            frames = try decoder.container(keyedBy: CodingKeys.self).decode([FrameResult].self, forKey: .frames)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            frames = try c.decode([FrameResult].self, forKey: .frames)
+            problems = try c.decodeIfPresent([String].self, forKey: .problems) ?? []
         }
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -88,6 +103,7 @@ public struct Restorer: Sendable {
             try c.encode(restored, forKey: .restored)
             try c.encode(failed, forKey: .failed)
             try c.encode(byteExact, forKey: .byteExact)
+            try c.encode(problems, forKey: .problems)
         }
     }
 
@@ -109,23 +125,77 @@ public struct Restorer: Sendable {
         } catch {
             throw EngineError(.usage, file: destination.path, "cannot create: \(error.localizedDescription)")
         }
+        Self.removeStaleTemporaries(in: destination)
         let files = folder.frameFiles()
+        // The manifest says what the archive holds and what each file's bytes are.
+        var problems: [String] = []
+        var digests: [String: String]?
+        if FileManager.default.fileExists(atPath: folder.manifestURL.path) {
+            let manifest = try folder.readManifest()
+            digests = manifest.digests
+            problems += manifest.problems
+            let onDisk = Set(files)
+            for path in manifest.digests.keys.sorted() where !onDisk.contains(path) {
+                problems.append("\(path): listed in the manifest but not on disk")
+            }
+        } else {
+            problems.append("manifest-sha256.txt is missing: the run did not finish, or the manifest was lost; no frame's fixity can be checked")
+        }
         var perJob = self
         perJob.threads = ParallelWork.threadsPerJob(threads, jobs: jobs, items: files.count)
         let worker = perJob
-        let report = Report(frames: ParallelWork.map(files, jobs: jobs, progress: progress) { worker.restore($0) })
-        folder.recordEvent(type: "restore", agent: agent, outcome: report.failed == 0 ? "success" : "failure",
-                           detail: "restore to \(destination.path): \(report.restored) restored (\(report.byteExact) byte for byte), \(report.failed) failed")
+        let expected = digests
+        var report = Report(frames: ParallelWork.map(files, jobs: jobs, progress: progress) { path in
+            worker.restore(path, fixity: expected.map { Self.fixity(path, expected: $0[path], in: worker.folder) } ?? nil)
+        })
+        var sealNames: [String: [String]] = [:]
+        for r in report.frames { if let name = r.source { sealNames[name, default: []].append(r.output) } }
+        let audit = ArchiveAudit.expected(folder)
+        problems += audit.problems + ArchiveAudit.folderProblems(sealNames: sealNames, expected: audit.expected, sources: nil)
+        report.problems = problems
+        folder.recordEvent(type: "restore", agent: agent, outcome: report.complete ? "success" : "failure",
+                           detail: "restore to \(destination.path): \(report.restored) restored (\(report.byteExact) byte for byte), \(report.failed) failed"
+                            + (problems.isEmpty ? "" : "; \(problems.joined(separator: "; "))"))
         return report
     }
 
-    private func restore(_ path: String) -> FrameResult {
+    /// Why the file at `path` fails fixity against the manifest's digest, or nil when it passes.
+    static func fixity(_ path: String, expected: String?, in folder: OutputFolder) -> String? {
+        guard let expected else { return "not in the manifest" }
+        guard let actual = try? Digest.sha256(contentsOf: folder.url.appendingPathComponent(path)) else {
+            return "cannot be read"
+        }
+        return actual == expected ? nil : "fixity: SHA-256 \(actual) differs from the manifest's \(expected)"
+    }
+
+    /// Prefix of the temporary files a restore writes before naming them.
+    static let temporaryPrefix = ".reelpack-restore-"
+
+    /// Removes temporaries a killed restore left in `folder`: those of processes no
+    /// longer running (names carry the writer's process id).
+    static func removeStaleTemporaries(in folder: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        for name in names where name.hasPrefix(temporaryPrefix) {
+            let pid = name.dropFirst(temporaryPrefix.count).split(separator: "-").first.flatMap { Int32($0) }
+            if let pid, pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { continue }
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
+    }
+
+    private func restore(_ path: String, fixity: String?) -> FrameResult {
         var r = FrameResult(output: path, restored: nil, status: "failed", format: nil, byteExact: false, note: "")
-        let tmp = destination.appendingPathComponent(".reelpack-restore-\(UUID().uuidString)")
+        let tmp = destination.appendingPathComponent("\(Self.temporaryPrefix)\(getpid())-\(UInt32.random(in: 0 ... .max))")
         do {
+            if let fixity {
+                guard force else {
+                    throw EngineError(.verificationFailed, file: path, "\(fixity): not restored (verify would reject it; --force restores it anyway)")
+                }
+                r.warning = "\(fixity): restored anyway (--force)"
+            }
             let data = try Data(contentsOf: folder.url.appendingPathComponent(path), options: .mappedIfSafe)
             let decoded = try OutputFolder.decode(data, name: path, services: services, threads: threads)
             let seal = decoded.seal
+            r.source = seal.sourceName
             let pixels = decoded.restored
             guard Digest.sha256(samples: pixels) == seal.decodedSHA256 else {
                 throw EngineError(.verificationFailed, file: path, "decoded samples do not match the seal (damaged output?)")
@@ -175,7 +245,11 @@ public struct Restorer: Sendable {
             if FileManager.default.fileExists(atPath: final.path), !overwrite {
                 throw EngineError(.usage, file: final.path, "already exists (pass --overwrite to replace it)")
             }
-            try bytes.write(to: tmp)
+            do {
+                try bytes.write(to: tmp)
+            } catch {
+                throw EngineError(.io, file: final.path, "cannot write: \(Self.reason(error))")
+            }
             try Self.moveIntoPlace(tmp, final, overwrite: overwrite)
             r.restored = final.path
             r.sha256 = Digest.sha256(bytes)
@@ -186,6 +260,17 @@ public struct Restorer: Sendable {
             r.note = "\(error)"
         }
         return r
+    }
+
+    /// The POSIX reason behind a Foundation write error ("No space left on device"),
+    /// not the NSError's domain and code.
+    static func reason(_ error: any Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        return ns.localizedDescription
     }
 
     /// Gives `tmp` the name `final`. Without `overwrite` a file that appeared under that

@@ -119,6 +119,11 @@ public struct Verifier: Sendable {
         public var outputBytes: Int = 0
         /// `sourceBytes / outputBytes`; 0 when nothing was read.
         public var ratio: Double = 0
+        /// The archive against its own run and sources (`ArchiveAudit`): frames lost,
+        /// held twice, or not completed; source frames with no output. Any fails verify.
+        public var archiveProblems: [String] = []
+        /// What could not be checked (a missing catalog); these do not fail verify.
+        public var warnings: [String] = []
     }
 
     /// The whole verdict.
@@ -128,7 +133,7 @@ public struct Verifier: Sendable {
         /// Totals.
         public var summary: Summary
         /// True when nothing failed.
-        public var passed: Bool { summary.failed == 0 && summary.manifestProblems.isEmpty }
+        public var passed: Bool { summary.failed == 0 && summary.manifestProblems.isEmpty && summary.archiveProblems.isEmpty }
     }
 
     /// Checks every output, `jobs` at a time. Frame problems go into the report, never thrown.
@@ -152,6 +157,7 @@ public struct Verifier: Sendable {
         let missing = manifest.digests.keys.filter { !onDiskSet.contains($0) }.sorted()
         let extra = onDisk.filter { manifest.digests[$0] == nil }
         let sourceIndex = sources.map(Self.indexSources) ?? [:]
+        let audit = ArchiveAudit.expected(folder)
 
         var results: [FrameResult] = missing.map {
             FrameResult(output: $0, source: nil, status: "failed", problems: ["missing: listed in the manifest but not on disk"])
@@ -160,8 +166,9 @@ public struct Verifier: Sendable {
         perJob.threads = ParallelWork.threadsPerJob(threads, jobs: jobs, items: onDisk.count)
         let worker = perJob
         let digests = manifest.digests
+        let expected = audit.expected
         results += ParallelWork.map(onDisk, jobs: jobs, progress: progress) { path in
-            var result = worker.check(path, expected: digests[path], sourceIndex: sourceIndex)
+            var result = worker.check(path, expected: digests[path], sourceIndex: sourceIndex, run: expected)
             result.status = result.problems.isEmpty ? "ok" : "failed"
             return result
         }
@@ -170,23 +177,30 @@ public struct Verifier: Sendable {
                               extra: extra, manifestProblems: manifestProblems,
                               measured: results.filter { $0.identical != nil }.count)
         for r in results {
-            guard let sourceBytes = r.sourceBytes, let outputBytes = r.outputBytes else { continue }
+            guard let sourceBytes = r.sourceBytes, let outputBytes = r.outputBytes,
+                  ArchiveAudit.plausible(sourceBytes), ArchiveAudit.plausible(outputBytes) else { continue }
             summary.sourceBytes += sourceBytes
             summary.outputBytes += outputBytes
         }
+        var sealNames: [String: [String]] = [:]
+        for r in results { if let name = r.source { sealNames[name, default: []].append(r.output) } }
+        summary.warnings = audit.warnings
+        summary.archiveProblems = audit.problems
+            + ArchiveAudit.folderProblems(sealNames: sealNames, expected: audit.expected, sources: sources)
         summary.ratio = summary.outputBytes > 0 ? Double(summary.sourceBytes) / Double(summary.outputBytes) : 0
         let report = Report(frames: results, summary: summary)
         let detail = "verify: \(summary.frameCount) outputs, \(summary.failed) failed"
             + (missing.isEmpty ? "" : ", missing \(missing.joined(separator: ", "))")
             + (extra.isEmpty ? "" : ", extra \(extra.joined(separator: ", "))")
             + (manifestProblems.isEmpty ? "" : ", manifest: \(manifestProblems.joined(separator: "; "))")
+            + (summary.archiveProblems.isEmpty ? "" : ", archive: \(summary.archiveProblems.joined(separator: "; "))")
             + (sources == nil ? "" : ", \(summary.measured) measured against their sources")
         folder.recordEvent(type: "fixity check", agent: agent, outcome: report.passed ? "success" : "failure", detail: detail)
         return report
     }
 
     /// Every check of one output on disk; its problems (the caller sets the status).
-    private func check(_ path: String, expected: String?, sourceIndex: [String: URL]) -> FrameResult {
+    private func check(_ path: String, expected: String?, sourceIndex: [String: URL], run: ArchiveAudit.Expected?) -> FrameResult {
         var r = FrameResult(output: path, source: nil, status: "ok", problems: [])
         let url = folder.url.appendingPathComponent(path)
         let data: Data
@@ -219,6 +233,7 @@ public struct Verifier: Sendable {
         r.outputBytes = data.count
         r.iterations = seal.searchTrace.count
         let p = decoded.restored
+        r.problems += ArchiveAudit.check(output: path, decoded: decoded, expected: run, services: services)
         if p.width != seal.width || p.height != seal.height || p.channels != seal.channels || p.bitDepth != seal.bitDepth {
             r.problems.append("decoded: \(p.width)×\(p.height)×\(p.channels) at \(p.bitDepth) bits, the seal says \(seal.width)×\(seal.height)×\(seal.channels) at \(seal.bitDepth) bits")
         }

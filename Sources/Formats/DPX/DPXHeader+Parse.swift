@@ -128,7 +128,8 @@ extension DPXHeader {
         // OpenImageIO writes 8-, 16- and filled 12-bit rows) when the file's size
         // rules out the aligned form.
         var eol = element.endOfLinePadding
-        if eol >= 1 << 20 {
+        let rowGuess = DPXLayout.alignedRowBytes(samples: width * channels, bitDepth: element.bitDepth, packing: packing) ?? 0
+        if eol >= 1 << 20 || eol > max(rowGuess, DPXWriter.largestRowPadding) {
             warnings.append("end-of-line padding \(eol) bytes is absurd; ignored")
             eol = 0
         }

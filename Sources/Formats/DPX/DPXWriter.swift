@@ -69,6 +69,7 @@ public enum DPXWriter {
               record.headerLength == layout.dataOffset, record.headerLength >= 0 else {
             throw FormatError(.malformed, "DPX record's header is damaged")
         }
+        try checkRecordSizes(layout)
         let pixelsAtDepth: PixelBuffer
         do { pixelsAtDepth = try pixels.redeclared(bitDepth: layout.bitDepth) } catch {
             throw FormatError(.malformed, "samples do not fit the record's \(layout.bitDepth) bits: \(error)")
@@ -96,6 +97,33 @@ public enum DPXWriter {
         }
         out.append(trailer)
         return out
+    }
+
+    /// Largest end-of-line padding believed in a record: a row's own bytes, or 64 KiB.
+    static let largestRowPadding = 1 << 16
+    /// Largest header region believed in a record (DPX headers with user data are at most about 1 MiB).
+    static let largestHeaderLength = 1 << 24
+
+    /// Checks a record's sizes against its geometry before anything is allocated: a
+    /// rebuild record comes from an archive, which may be damaged or crafted.
+    /// - Throws: `FormatError(.malformed)` naming the size that is impossible.
+    static func checkRecordSizes(_ layout: DPXLayout) throws {
+        let n = layout.samplesPerRow
+        guard layout.width > 0, layout.height > 0, layout.channels > 0, layout.width <= 1 << 20, layout.height <= 1 << 20,
+              let aligned = DPXLayout.alignedRowBytes(samples: n, bitDepth: layout.bitDepth, packing: layout.packing) else {
+            throw FormatError(.malformed, "DPX record's layout is damaged (geometry or depth)")
+        }
+        let unaligned = DPXLayout.unalignedRowBytes(samples: n, bitDepth: layout.bitDepth, packing: layout.packing) ?? aligned
+        guard layout.rowBytes >= min(aligned, unaligned), layout.rowBytes <= max(aligned, unaligned) else {
+            throw FormatError(.malformed, "DPX record's row size \(layout.rowBytes) does not fit \(layout.width)×\(layout.channels) \(layout.bitDepth)-bit samples")
+        }
+        let padding = layout.rowStride - layout.rowBytes
+        guard padding >= 0, padding <= max(layout.rowBytes, largestRowPadding) else {
+            throw FormatError(.malformed, "DPX record's row stride \(layout.rowStride) is impossible for \(layout.rowBytes)-byte rows")
+        }
+        guard layout.dataOffset >= 0, layout.dataOffset <= largestHeaderLength else {
+            throw FormatError(.malformed, "DPX record's image data offset \(layout.dataOffset) is impossible")
+        }
     }
 
     /// The image data region for `pixels` in `layout`, with zero padding.

@@ -140,6 +140,8 @@ public struct IgnoredFile: Sendable, Codable, Equatable {
         case notAnImage
         /// A folder inside a scanned folder (scans do not descend).
         case folder
+        /// A FIFO, device or socket named like a frame: reading it could block forever.
+        case notARegularFile
     }
 
     public var url: URL

@@ -70,11 +70,19 @@ public struct SequenceScanner: Sendable {
                     if FrameFileName(name).format == nil {
                         ignored.append(IgnoredFile(url: url, reason: .notAnImage)); continue
                     }
+                    if !Self.isRegularFile(url) {
+                        ignored.append(IgnoredFile(url: url, reason: .notARegularFile)); continue
+                    }
                     if seen.insert(url.standardizedFileURL.path).inserted { candidates.append(url) }
                 }
             } else {
                 if FrameFileName(path.lastPathComponent).format == nil {
                     ignored.append(IgnoredFile(url: path, reason: .notAnImage))
+                    explicitNonImages.append(path)
+                    continue
+                }
+                if !Self.isRegularFile(path) {
+                    ignored.append(IgnoredFile(url: path, reason: .notARegularFile))
                     explicitNonImages.append(path)
                     continue
                 }
@@ -233,16 +241,24 @@ public struct SequenceScanner: Sendable {
             warnings.append("\(count(singles.count, "file is", "files are")) not part of a numbered sequence: "
                 + list(singles.map(\.name)))
         }
-        if !explicitNonImages.isEmpty {
-            warnings.append("skipped \(count(explicitNonImages.count, "file that is", "files that are")) not DPX or TIFF: "
-                + list(explicitNonImages.map(\.lastPathComponent)))
+        let explicitSpecial = ignored.filter { $0.reason == .notARegularFile && explicitNonImages.contains($0.url) }.map(\.url)
+        let explicitOthers = explicitNonImages.filter { !explicitSpecial.contains($0) }
+        if !explicitOthers.isEmpty {
+            warnings.append("skipped \(count(explicitOthers.count, "file that is", "files that are")) not DPX or TIFF: "
+                + list(explicitOthers.map(\.lastPathComponent)))
+        }
+        if !explicitSpecial.isEmpty {
+            warnings.append("skipped \(count(explicitSpecial.count, "entry that is", "entries that are")) not a regular file: "
+                + list(explicitSpecial.map(\.lastPathComponent)))
         }
         let folderSkips = ignored.filter { !explicitNonImages.contains($0.url) }
         if !folderSkips.isEmpty {
             let hidden = folderSkips.filter { $0.reason == .hidden }.count
             let others = folderSkips.filter { $0.reason == .notAnImage }
             let folders = folderSkips.filter { $0.reason == .folder }
+            let special = folderSkips.filter { $0.reason == .notARegularFile }
             var parts: [String] = []
+            if !special.isEmpty { parts.append("\(count(special.count, "entry that is", "entries that are")) not a regular file (" + list(special.map(\.url.lastPathComponent)) + ")") }
             if !others.isEmpty { parts.append("\(count(others.count, "file that is", "files that are")) not DPX or TIFF (" + list(others.map(\.url.lastPathComponent)) + ")") }
             if hidden > 0 { parts.append(count(hidden, "hidden file", "hidden files")) }
             if !folders.isEmpty { parts.append("\(count(folders.count, "subfolder", "subfolders")), not searched (" + list(folders.map(\.url.lastPathComponent)) + ")") }
@@ -252,6 +268,14 @@ public struct SequenceScanner: Sendable {
             warnings.append("given more than once, read once: " + list(duplicates))
         }
         return warnings
+    }
+
+    /// True for a regular file (symbolic links followed): only those are frames. A FIFO
+    /// or device named `*.dpx` would block or never end when read.
+    static func isRegularFile(_ url: URL) -> Bool {
+        var info = stat()
+        guard stat(url.path, &info) == 0 else { return false }
+        return (info.st_mode & S_IFMT) == S_IFREG
     }
 
     /// `1 frame`, `3 frames`.

@@ -108,6 +108,7 @@ struct CompressCommand: AsyncParsableCommand {
         if let grainRetention, !(grainRetention >= 0 && grainRetention <= 1.5) {
             throw ValidationError("--grain-retention must be between 0 (off) and 1.5")
         }
+        if output.isEmpty { throw ValidationError("-o/--output must name a folder (it is empty)") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if !(sizeTolerance >= 0.001 && sizeTolerance <= 0.5) {
             throw ValidationError("--size-tolerance must be between 0.001 and 0.5 (a share of the file size: 0.02 is 2 %)")

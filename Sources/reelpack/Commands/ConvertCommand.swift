@@ -15,8 +15,9 @@ struct ConvertCommand: ParsableCommand {
         abstract: "Convert a frame between DPX and TIFF, carrying its metadata.",
         discussion: """
             The output format follows DST's extension (.dpx, .tif, .tiff). A TIFF made from a
-            DPX converts back to the identical DPX. The input is never overwritten; the output
-            is written under a temporary name and renamed when complete.
+            DPX converts back to the identical DPX. The input is never overwritten; an existing
+            DST only with --overwrite. The output is written under a temporary name and renamed
+            when complete.
             """)
 
     @Argument(help: "Source frame (DPX or TIFF).")
@@ -24,6 +25,9 @@ struct ConvertCommand: ParsableCommand {
 
     @Argument(help: "Destination file (.dpx, .tif or .tiff).")
     var destination: String
+
+    @Flag(help: "Replace DST when it exists.")
+    var overwrite = false
 
     func validate() throws {
         guard Self.format(of: destination) != nil else {
@@ -40,6 +44,10 @@ struct ConvertCommand: ParsableCommand {
                 throw FormatError(.io, file: destination, "is the input; refusing to overwrite it")
             }
             guard let target = Self.format(of: destination) else { return }
+            if !overwrite, FileManager.default.fileExists(atPath: dst.path) {
+                Output.error("\(destination): already exists (pass --overwrite to replace it)")
+                throw ExitCode(2)
+            }
             let data: Data
             do { data = try Data(contentsOf: src, options: .mappedIfSafe) } catch {
                 throw FormatError(.io, file: source, "cannot read: \(error.localizedDescription)")
@@ -112,7 +120,7 @@ struct ConvertCommand: ParsableCommand {
     /// Writes `data` to a temporary file beside `url`, then renames it into place.
     static func writeAtomically(_ data: Data, to url: URL) throws {
         let temp = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
+            .appendingPathComponent(".reelpack-convert-\(String(UInt64.random(in: 0 ... .max), radix: 16)).partial")
         do {
             try data.write(to: temp)
         } catch {

@@ -61,9 +61,20 @@ struct ProbeCommand: ParsableCommand {
     /// The fields of one file, by format.
     /// - Throws: `FormatError` naming the file.
     static func probe(_ url: URL, name: String) throws -> ProbeReport {
+        // Only regular files: a folder, a FIFO or a device (/dev/zero) is named as such,
+        // not read (a FIFO would block, /dev/zero never ends).
+        var info = stat()
+        guard stat(url.path, &info) == 0 else {
+            throw FormatError(.io, file: name, "cannot read: \(String(cString: strerror(errno)))")
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw FormatError(.unsupported, file: name, "is a folder: probe takes frame files (DPX, TIFF or a Reelpack output)")
+        default: throw FormatError(.unsupported, file: name, "is not a regular file (a FIFO, device or socket): probe takes frame files")
+        }
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw FormatError(.io, file: name, "cannot read: \(error.localizedDescription)")
+            throw FormatError(.io, file: name, "cannot read: \(String(cString: strerror(errno)))")
         }
         switch ImageFile.detectFormat(data) {
         case .dpx: return try dpx(data, name: name)
@@ -83,7 +94,15 @@ struct ProbeCommand: ParsableCommand {
 
     /// A Reelpack output (JPEG 2000, HTJ2K, JPEG XL): geometry as stored and its seal.
     static func output(_ data: Data, name: String) throws -> ProbeReport {
-        let decoded = try OutputFolder.decode(data, name: name)
+        let decoded: OutputFolder.DecodedOutput
+        do {
+            decoded = try OutputFolder.decode(data, name: name)
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            // The codec's error says what is wrong, not in which file.
+            throw FormatError(.malformed, file: name, "\(error)")
+        }
         let p = decoded.stored
         let format = switch decoded.codec {
         case .j2k: "jp2"

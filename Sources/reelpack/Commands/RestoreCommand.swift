@@ -13,7 +13,10 @@ struct RestoreCommand: ParsableCommand {
             to a file of the source's format with the source's header fields and the decoded
             samples (its hash differs from the source's by nature), or with --format tiff to
             a 16-bit TIFF recording the true bit depth. Existing files in DIR are kept unless
-            --overwrite. Exit status: 0 every frame restored, 1 some failed, 2 usage.
+            --overwrite. A frame that fails fixity against manifest-sha256.txt is refused
+            (--force restores it and says so). An archive without its manifest, or with
+            frames missing, is restored as far as it goes and named incomplete.
+            Exit status: 0 every frame restored, 1 some failed or are missing, 2 usage.
             """)
 
     @Argument(help: "The output folder (OUT of a compress run).")
@@ -28,6 +31,9 @@ struct RestoreCommand: ParsableCommand {
     @Flag(help: "Replace files that already exist in the destination.")
     var overwrite = false
 
+    @Flag(help: "Restore frames that fail fixity against the manifest too, with a warning each.")
+    var force = false
+
     @Option(help: "Library threads in all, shared by the frames restored at once (default: the number of cores).")
     var threads: Int?
 
@@ -41,14 +47,15 @@ struct RestoreCommand: ParsableCommand {
         if let format, Restorer.Format(rawValue: format.lowercased()) == nil {
             throw ValidationError("unknown format \(format): use dpx or tiff")
         }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if destination.isEmpty { throw ValidationError("-o/--output must name a folder (it is empty)") }
+        try ThreadOption.validate(threads)
+        try ThreadOption.validate(jobs, name: "--jobs")
     }
 
     func run() throws {
         let restorer = Restorer(output: URL(fileURLWithPath: folder), destination: URL(fileURLWithPath: destination),
                                 format: format.flatMap { Restorer.Format(rawValue: $0.lowercased()) },
-                                overwrite: overwrite, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                overwrite: overwrite, force: force, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                 jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                                 toolVersion: ReelpackVersion.string)
         var lastNote = Date()
@@ -70,14 +77,17 @@ struct RestoreCommand: ParsableCommand {
         for frame in report.frames where frame.status != "ok" {
             Output.error("FAILED \(frame.output): \(frame.note)")
         }
+        for frame in report.frames { if let warning = frame.warning { Output.error("WARNING \(frame.output): \(warning)") } }
+        for problem in report.problems { Output.error("INCOMPLETE: \(problem)") }
         if json {
             try Output.printJSON(report)
         } else {
             for frame in report.frames where frame.status == "ok" {
                 print("\(frame.output) → \(frame.restored ?? "")  \(frame.note)")
             }
-            print("restored \(report.restored) (\(report.byteExact) byte for byte), failed \(report.failed)")
+            print("restored \(report.restored) (\(report.byteExact) byte for byte), failed \(report.failed)"
+                  + (report.problems.isEmpty ? "" : ", archive incomplete (\(report.problems.count) problems)"))
         }
-        if report.failed > 0 { throw ExitCode(1) }
+        if !report.complete { throw ExitCode(1) }
     }
 }

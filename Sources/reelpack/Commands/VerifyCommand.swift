@@ -36,8 +36,8 @@ struct VerifyCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        try ThreadOption.validate(threads)
+        try ThreadOption.validate(jobs, name: "--jobs")
     }
 
     func run() throws {
@@ -63,6 +63,8 @@ struct VerifyCommand: ParsableCommand {
             throw ExitCode(1)
         }
         for problem in report.summary.manifestProblems { Output.error("manifest: \(problem)") }
+        for problem in report.summary.archiveProblems { Output.error("archive: \(problem)") }
+        for warning in report.summary.warnings { Output.note("reelpack: warning: \(warning)") }
         for frame in report.frames where frame.failed {
             Output.error("FAILED \(frame.output): \(frame.problems.joined(separator: "; "))")
         }
@@ -75,6 +77,7 @@ struct VerifyCommand: ParsableCommand {
                 missing   \(s.missing.isEmpty ? "none" : s.missing.joined(separator: ", "))
                 extra     \(s.extra.isEmpty ? "none" : s.extra.joined(separator: ", "))
                 manifest  \(s.manifestProblems.isEmpty ? "ok" : "\(s.manifestProblems.count) problems")
+                archive   \(s.archiveProblems.isEmpty ? (s.warnings.isEmpty ? "ok" : "not checked against its run (no catalog)") : "\(s.archiveProblems.count) problems")
                 sources   \(source == nil ? "not checked (no --source)" : "\(s.measured) measured")
                 result    \(report.passed ? "PASSED" : "FAILED")
                 """)

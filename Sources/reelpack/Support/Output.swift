@@ -45,3 +45,15 @@ func failingWithExitCode1<T>(_ body: () throws -> T) throws -> T {
         throw ExitCode(1)
     }
 }
+
+/// `--threads` and `--jobs` of the commands that decode (verify, restore): at least 1,
+/// at most what the codec libraries' thread pools start (256).
+enum ThreadOption {
+    static let maximum = 256
+
+    static func validate(_ threads: Int?, name: String = "--threads") throws {
+        guard let threads else { return }
+        if threads < 1 { throw ValidationError("\(name) must be at least 1") }
+        if threads > maximum { throw ValidationError("\(name) must be at most \(maximum) (asked \(threads))") }
+    }
+}

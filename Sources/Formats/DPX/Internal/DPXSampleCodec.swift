@@ -3,6 +3,11 @@ import ImageCore
 
 /// The fast numeric kernels that turn DPX image data into planar samples and back.
 ///
+/// Unsafe pointers are confined to this file. The Formats module keeps Swift's overflow
+/// checks (it parses untrusted headers); the per-sample index arithmetic of these loops
+/// alone is wrapping (`&+`, `&*`): the bounds are checked once, before the loops, and the
+/// checked forms cost 2-4x in decode speed (FUZZING.md).
+///
 /// Unsafe pointers are confined to this file. Callers check that the buffers are as
 /// large as the layout says (`DPXLayout.dataOffset + dataBytes <= file size`, planes of
 /// `width * height * channels` samples) before calling; the loops then run without
@@ -25,11 +30,11 @@ enum DPXSampleCodec {
                     let row = base + layout.dataOffset + y * layout.rowStride
                     let o = y * w
                     for x in 0..<w {
-                        let raw = row.loadUnaligned(fromByteOffset: 4 * x, as: UInt32.self)
+                        let raw = row.loadUnaligned(fromByteOffset: 4 &* x, as: UInt32.self)
                         let v = swap ? raw.byteSwapped : raw
-                        r[o + x] = UInt16(truncatingIfNeeded: (v >> shifts.0) & 0x3FF)
-                        g[o + x] = UInt16(truncatingIfNeeded: (v >> shifts.1) & 0x3FF)
-                        b[o + x] = UInt16(truncatingIfNeeded: (v >> shifts.2) & 0x3FF)
+                        r[o &+ x] = UInt16(truncatingIfNeeded: (v >> shifts.0) & 0x3FF)
+                        g[o &+ x] = UInt16(truncatingIfNeeded: (v >> shifts.1) & 0x3FF)
+                        b[o &+ x] = UInt16(truncatingIfNeeded: (v >> shifts.2) & 0x3FF)
                     }
                 }
             }
@@ -68,9 +73,9 @@ enum DPXSampleCodec {
                     let row = rowBuffer(y)
                     let o = y * w
                     for x in 0..<w {
-                        let v = (UInt32(r[o + x] & 0x3FF) << shifts.0) | (UInt32(g[o + x] & 0x3FF) << shifts.1)
-                            | (UInt32(b[o + x] & 0x3FF) << shifts.2)
-                        row.storeBytes(of: swap ? v.byteSwapped : v, toByteOffset: 4 * x, as: UInt32.self)
+                        let v = (UInt32(r[o &+ x] & 0x3FF) << shifts.0) | (UInt32(g[o &+ x] & 0x3FF) << shifts.1)
+                            | (UInt32(b[o &+ x] & 0x3FF) << shifts.2)
+                        row.storeBytes(of: swap ? v.byteSwapped : v, toByteOffset: 4 &* x, as: UInt32.self)
                     }
                     body(y, row)
                 }
@@ -146,19 +151,19 @@ enum DPXSampleCodec {
             let p = row.assumingMemoryBound(to: UInt8.self)
             for i in 0..<n { out[i] = UInt16(p[i]) }
         case (16, _):
-            for i in 0..<n { out[i] = load16(row, 2 * i, big) }
+            for i in 0..<n { out[i] = load16(row, 2 &* i, big) }
         case (12, .filledA):
-            for i in 0..<n { out[i] = load16(row, 2 * i, big) >> 4 }
+            for i in 0..<n { out[i] = load16(row, 2 &* i, big) >> 4 }
         case (12, .filledB):
-            for i in 0..<n { out[i] = load16(row, 2 * i, big) & 0xFFF }
+            for i in 0..<n { out[i] = load16(row, 2 &* i, big) & 0xFFF }
         case (10, .filledA), (10, .filledB):
             let s: (UInt32, UInt32, UInt32) = layout.packing == .filledA ? (22, 12, 2) : (20, 10, 0)
             let words = (n + 2) / 3
             for k in 0..<words {
-                let v = load32(row, 4 * k, big)
-                out[3 * k] = UInt16(truncatingIfNeeded: (v >> s.0) & 0x3FF)
-                out[3 * k + 1] = UInt16(truncatingIfNeeded: (v >> s.1) & 0x3FF)
-                out[3 * k + 2] = UInt16(truncatingIfNeeded: (v >> s.2) & 0x3FF)
+                let v = load32(row, 4 &* k, big)
+                out[3 &* k] = UInt16(truncatingIfNeeded: (v >> s.0) & 0x3FF)
+                out[3 &* k &+ 1] = UInt16(truncatingIfNeeded: (v >> s.1) & 0x3FF)
+                out[3 &* k &+ 2] = UInt16(truncatingIfNeeded: (v >> s.2) & 0x3FF)
             }
         default:   // packed 10 or 12: lowest bits first, across word boundaries
             let bits = UInt64(layout.bitDepth), mask = (UInt64(1) << bits) - 1
@@ -166,11 +171,11 @@ enum DPXSampleCodec {
             var acc: UInt64 = 0, have: UInt64 = 0, k = 0, i = 0
             while i < n {
                 if have < bits, k < words {
-                    acc |= UInt64(load32(row, 4 * k, big)) << have
-                    have += 32; k += 1
+                    acc |= UInt64(load32(row, 4 &* k, big)) << have
+                    have &+= 32; k &+= 1
                 }
                 out[i] = UInt16(truncatingIfNeeded: acc & mask)
-                acc >>= bits; have &-= min(bits, have); i += 1
+                acc >>= bits; have &-= min(bits, have); i &+= 1
             }
         }
     }
@@ -189,30 +194,30 @@ enum DPXSampleCodec {
             let p = row.assumingMemoryBound(to: UInt8.self)
             for i in 0..<n { p[i] = UInt8(truncatingIfNeeded: tmp[i]) }
         case (16, _):
-            for i in 0..<n { store16(tmp[i], 2 * i) }
+            for i in 0..<n { store16(tmp[i], 2 &* i) }
         case (12, .filledA):
-            for i in 0..<n { store16((tmp[i] & 0xFFF) << 4, 2 * i) }
+            for i in 0..<n { store16((tmp[i] & 0xFFF) << 4, 2 &* i) }
         case (12, .filledB):
-            for i in 0..<n { store16(tmp[i] & 0xFFF, 2 * i) }
+            for i in 0..<n { store16(tmp[i] & 0xFFF, 2 &* i) }
         case (10, .filledA), (10, .filledB):
             let s: (UInt32, UInt32, UInt32) = layout.packing == .filledA ? (22, 12, 2) : (20, 10, 0)
             let words = (n + 2) / 3
             // Samples past `n` in the last word must be zero.
             for i in n..<(3 * words) { tmp[i] = 0 }
             for k in 0..<words {
-                let v = (UInt32(tmp[3 * k] & 0x3FF) << s.0) | (UInt32(tmp[3 * k + 1] & 0x3FF) << s.1)
-                    | (UInt32(tmp[3 * k + 2] & 0x3FF) << s.2)
-                store32(v, 4 * k)
+                let v = (UInt32(tmp[3 &* k] & 0x3FF) << s.0) | (UInt32(tmp[3 &* k &+ 1] & 0x3FF) << s.1)
+                    | (UInt32(tmp[3 &* k &+ 2] & 0x3FF) << s.2)
+                store32(v, 4 &* k)
             }
         default:
             let bits = UInt64(layout.bitDepth), mask = (UInt64(1) << bits) - 1
             var acc: UInt64 = 0, have: UInt64 = 0, k = 0
             for i in 0..<n {
                 acc |= (UInt64(tmp[i]) & mask) << have
-                have += bits
+                have &+= bits
                 if have >= 32 {
                     store32(UInt32(truncatingIfNeeded: acc), 4 * k)
-                    acc >>= 32; have -= 32; k += 1
+                    acc >>= 32; have &-= 32; k &+= 1
                 }
             }
             if have > 0 { store32(UInt32(truncatingIfNeeded: acc), 4 * k) }
@@ -227,7 +232,7 @@ enum DPXSampleCodec {
         if c == 1 { plane0.update(from: tmp, count: w); return }
         for ch in 0..<c {
             let p = plane0 + ch * planeSize
-            for x in 0..<w { p[x] = tmp[x * c + ch] }
+            for x in 0..<w { p[x] = tmp[x &* c &+ ch] }
         }
     }
 
@@ -237,7 +242,7 @@ enum DPXSampleCodec {
         if c == 1 { tmp.update(from: plane0, count: w); return }
         for ch in 0..<c {
             let p = plane0 + ch * planeSize
-            for x in 0..<w { tmp[x * c + ch] = p[x] }
+            for x in 0..<w { tmp[x &* c &+ ch] = p[x] }
         }
     }
 }
