@@ -18,8 +18,8 @@ import ImageCore
 /// with the grain. Readings are clamped at 0 below.
 ///
 /// Only tiles with measurable grain count: band deviation at least
-/// `GrainEstimate.measurable` and a quarter of the frame's grain, at most half their
-/// samples clipped. The frame's figure is the worst such tile, so grain kept in a
+/// `GrainEstimate.exemptBelow(bitDepth:)` and a quarter of the frame's grain, at most
+/// half their samples clipped. The frame's figure is the worst such tile, so grain kept in a
 /// background cannot hide grain wiped from a face.
 ///
 /// Memory: the source's band, one float per colour sample (twice the frame's UInt16
@@ -35,8 +35,8 @@ public final class GrainReference: Sendable {
     /// Tiles across and down (64×64 from the top-left corner; edge tiles smaller).
     public let tilesAcross: Int
     public let tilesDown: Int
-    /// True when the source has measurable grain (`GrainEstimate.measurable`).
-    public var hasMeasurableGrain: Bool { estimate.sigma >= GrainEstimate.measurable }
+    /// True when the source has measurable grain (`GrainEstimate.exemptBelow(bitDepth:)`).
+    public let hasMeasurableGrain: Bool
 
     /// The source's band planes, `channels × width × height`.
     private let bands: [Float]
@@ -58,7 +58,9 @@ public final class GrainReference: Sendable {
         tilesDown = scan.tilesDown
         bands = scan.bands
         let perPlane = scan.tilesAcross * scan.tilesDown
-        let threshold = max(GrainEstimate.measurable, 0.25 * estimate.sigma) * GrainBand.whiteNoiseGain
+        let exempt = GrainEstimate.exemptBelow(bitDepth: source.bitDepth)
+        hasMeasurableGrain = estimate.sigma >= exempt
+        let threshold = max(exempt, 0.25 * estimate.sigma) * GrainBand.whiteNoiseGain
         var grain = [Double](repeating: 0, count: perPlane)
         var tone = [Int](repeating: 0, count: perPlane)
         let gain2 = GrainBand.whiteNoiseGain * GrainBand.whiteNoiseGain
@@ -82,7 +84,7 @@ public final class GrainReference: Sendable {
             let deviation = (sum / Double(count)).squareRoot()
             if deviation >= threshold, 2 * clipped <= count, expected > 0 { grain[t] = min(sum, expected) }
         }
-        tileGrain = estimate.sigma >= GrainEstimate.measurable ? grain : [Double](repeating: 0, count: perPlane)
+        tileGrain = hasMeasurableGrain ? grain : [Double](repeating: 0, count: perPlane)
         tileTone = tone
     }
 
