@@ -254,3 +254,37 @@ struct HTJ2KRangeTests {
         }
     }
 }
+
+@Suite("The banding floor with a real codec")
+struct BandingFloorRunTests {
+    /// A smooth sky without grain, 10 bits: loose floors let HTJ2K flatten it into steps.
+    @Test("a banding floor holds on the written file, where the same run without it bands the sky")
+    func bandingFloorHolds() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let src = dir.file("src")
+        try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
+        let sky = try BandingFrames.sky(width: 384, height: 256, bitDepth: 10)
+        try RawFrameFile.encode(sky).write(to: src.appendingPathComponent("sky_0001.dpx"))
+        func run(_ floor: QualityFloor, _ name: String) async throws -> FrameReport {
+            let result = try await CompressionRun(sources: [src], output: dir.file(name),
+                                                  settings: CompressionSettings(profile: .c2, floor: floor, codec: .htj2k, jobs: 1),
+                                                  services: .rawFilesRealCodecs, toolVersion: "test").run()
+            return try #require(result.frames.first)
+        }
+        // Loose SSIM/PSNR floors, no banding floor: the kept file is measured all the same.
+        let loose = QualityFloor(ssim: 0.2, psnr: 18, tileSSIM: 0.1)
+        let banded = try await run(loose, "loose")
+        let without = try #require(banded.banding)
+        try #require(without > 2, "the loose run did not band the sky (CAMBI \(without)); nothing to test")
+        var bounded = loose
+        bounded.banding = 1
+        let kept = try await run(bounded, "bounded")
+        let with = try #require(kept.banding)
+        #expect(with <= 1, "CAMBI \(with) over the floor")
+        #expect((kept.outputBytes ?? 0) > (banded.outputBytes ?? 0))
+        // The seal holds the same figure, measured on the bytes written.
+        let file = try Data(contentsOf: dir.file("bounded").appendingPathComponent(try #require(kept.output)))
+        let seal = try Seal.decode(try #require(try EngineServices.standard.codec(.htj2k, 1).decode(file).seal))
+        #expect(seal.achieved.banding == with && seal.floors.banding == 1)
+    }
+}
