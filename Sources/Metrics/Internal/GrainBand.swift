@@ -8,10 +8,10 @@
 /// below about three pixels across (the low-pass is a Gaussian of about 1.6 pixels),
 /// which is where film grain lives in a 2K or 4K scan (clumps from under a pixel to
 /// about three), while smooth gradients and linear ramps cancel exactly (the kernels
-/// are symmetric and sum to one). A third level (dilation 4) was tried: it reads
-/// clumps of 1.5 pixels at 0.55 of their deviation instead of 0.35, but on a textured
-/// photograph its quietest blocks are texture, and 5 codes of grain added read only
-/// 1.13x the frame without (1.20x with two levels; BENCHMARKS.md). Picture edges and
+/// are symmetric and sum to one). A third level (dilation 4) was tried in a prototype:
+/// it reads clumped grain closer to its deviation, but on a textured photograph its
+/// quietest blocks are texture, and 5 codes of grain added read only 1.13x the frame
+/// without (1.20x with two levels; BENCHMARKS.md). Picture edges and
 /// texture answer too: the estimators that use the band keep to its quiet parts or
 /// compare it tile by tile (see `GrainEstimate`, `GrainReference`).
 ///
