@@ -228,32 +228,6 @@ struct Pointers<Input, Output>: @unchecked Sendable {
 /// Runs `body(0..<count)` on up to `workers` threads, each index exactly once.
 enum CAMBIParallel {
     static func run(_ count: Int, workers: Int, _ body: @escaping @Sendable (Int) -> Void) {
-        let threads = min(max(workers, 1), count)
-        if threads <= 1 {
-            for i in 0..<count { body(i) }
-            return
-        }
-        let queue = IndexQueue(count: count)
-        DispatchQueue.concurrentPerform(iterations: threads) { _ in
-            while let i = queue.next() { body(i) }
-        }
-    }
-}
-
-/// Hands out 0..<count once each. `@unchecked Sendable`: `nextIndex` is only
-/// touched with `lock` held.
-private final class IndexQueue: @unchecked Sendable {
-    private let lock = NSLock()
-    private var nextIndex = 0
-    private let count: Int
-
-    init(count: Int) { self.count = count }
-
-    func next() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard nextIndex < count else { return nil }
-        nextIndex += 1
-        return nextIndex - 1
+        WorkQueue.forEach(count: count, workers: workers, body)
     }
 }

@@ -17,3 +17,19 @@ final class WorkQueue: @unchecked Sendable {
         return nextIndex - 1
     }
 }
+
+extension WorkQueue {
+    /// Runs `body(i)` for every `i` in `0..<count` on at most `workers` threads, each
+    /// index exactly once; returns when all are done.
+    static func forEach(count: Int, workers: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        let threads = min(max(1, workers), count)
+        if threads <= 1 {
+            for i in 0..<count { body(i) }
+            return
+        }
+        let queue = WorkQueue(count: count)
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            while let i = queue.next() { body(i) }
+        }
+    }
+}
