@@ -43,8 +43,7 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Codec of the compress run: auto, j2k, htj2k or jxl.")
     var codec: String = "auto"
 
-    @Option(name: .customLong("grain-retention"), help: "Minimum decoded/source grain ratio (overrides the profile's).")
-    var grainRetention: Double?
+    @OptionGroup var floors: FloorOptions
 
     @Option(name: .customLong("feature-frames"), help: "Frames of the feature the storage table extrapolates to.")
     var featureFrames: Int = 150_000
@@ -77,10 +76,13 @@ struct CompareCommand: AsyncParsableCommand {
         }
         if featureFrames < 1 { Output.error("--feature-frames must be at least 1"); throw ExitCode(2) }
         if let jobs, jobs < 1 { Output.error("--jobs must be at least 1"); throw ExitCode(2) }
-        if let grainRetention, !(grainRetention > 0 && grainRetention.isFinite) {
-            Output.error("--grain-retention must be positive"); throw ExitCode(2)
+        do {
+            try floors.check()
+        } catch {
+            Output.error(error.message)
+            throw ExitCode(2)
         }
-        let settings = ComparisonSettings(profile: profile, floor: profile.floor(grainRetention: grainRetention),
+        let settings = ComparisonSettings(profile: profile, floor: floors.floor(for: profile),
                                           methods: ids, codec: choice,
                                           jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                                           featureFrames: featureFrames)
