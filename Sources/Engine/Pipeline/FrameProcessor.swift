@@ -204,7 +204,7 @@ struct FrameProcessor: Sendable {
         let step = SearchIteration(parameter: 1.234567, bytes: 123456, ssim: measured.ssim, psnr: measured.psnr,
                                    tileFloor: measured.tileFloor, grainRetention: measured.grainRetention, pass: true)
         let seal = makeSeal(item, loaded, features: features, mono: mono, codec: codec, parameter: step.parameter,
-                            fellBack: false, stopReason: "predicted within 2 % of the smallest possible size (measured slopes)",
+                            fellBack: false, stopReason: QualitySearch.StopReason.predictedWithinTolerance(tolerance: settings.sizeTolerance).description,
                             trace: [step, step], achieved: measured, decodedSHA: String(repeating: "0", count: 64))
         // The container's own boxes (signature, file type, header, the seal's box header)
         // take about a hundred bytes.

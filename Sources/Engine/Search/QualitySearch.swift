@@ -98,8 +98,10 @@ public struct QualitySearch: Sendable {
         public var best: Candidate<Payload>?
         /// Every evaluation, in order.
         public var iterations: [SearchIteration]
-        /// Why the search stopped, in one line.
-        public var stopReason: String
+        /// Why the search stopped.
+        public var stop: StopReason
+        /// Why the search stopped, in one line (what the seal records).
+        public var stopReason: String { stop.description }
         /// True when no lossy setting passed: the frame must be stored losslessly.
         public var fallbackToLossless: Bool { best == nil }
         /// What the next frame of the same shot should start from (boundary and local
@@ -174,225 +176,14 @@ public struct QualitySearch: Sendable {
         return outcome
     }
 
+    /// The search in the parameter's own (linear) coordinate: the three phases in turn,
+    /// each ending the search or handing on to the next (see the type's notes).
     private func runLinear<Payload>(warm: WarmStart?, prior: WarmStart?,
                                     evaluate: (Double) throws -> Evaluation<Payload>) rethrows -> Outcome<Payload> {
-        // Where to start and the slopes known before this frame's first evaluation: the
-        // warm start's, with the prior's slopes where the warm start has none.
-        var known = warm ?? prior
-        if let warm, let prior {
-            known?.marginSlope = warm.marginSlope ?? prior.marginSlope
-            known?.logSizeSlope = warm.logSizeSlope ?? prior.logSizeSlope
-        }
-        let lo = range.lowerBound, hi = range.upperBound
-        let width = hi - lo
-        let logTolerance = log(1 + sizeTolerance)
-        var iterations: [SearchIteration] = []
-        // Measurements by parameter; only `best` keeps a payload (the caller's payload
-        // may be a whole encoded frame, so evaluated candidates are not all kept alive).
-        var cache: [Double: QualityMeasurement] = [:]
-        var points: [(p: Double, margin: Double, bytes: Int)] = []
-        var best: Candidate<Payload>?
-        // Bracket ends: highest failing parameter, lowest passing parameter.
-        var failing: (p: Double, margin: Double, bytes: Int)?
-        var passing: (p: Double, margin: Double, bytes: Int)?
-
-        func clamp(_ p: Double) -> Double { min(hi, max(lo, p)) }
-        /// True when a file with `bytes` of payload is within the tolerance of one with `smaller`.
-        func withinTolerance(_ bytes: Int, of smaller: Double) -> Bool {
-            Double(bytes + sizeOverhead) <= (smaller + Double(sizeOverhead)) * (1 + sizeTolerance)
-        }
-        func eval(_ p: Double) throws -> Bool {
-            if let m = cache[p] { return floor.passes(m) }
-            let e = try evaluate(p)
-            cache[p] = e.measurement
-            let m = e.measurement
-            let ok = floor.passes(m)
-            iterations.append(SearchIteration(parameter: p, bytes: e.bytes, ssim: m.ssim, psnr: m.psnr,
-                                              tileFloor: m.tileFloor, grainRetention: m.grainRetention, pass: ok))
-            let margin = floor.margin(m)
-            points.append((p, margin, e.bytes))
-            if ok {
-                if e.bytes < (best?.evaluation.bytes ?? .max) { best = Candidate(parameter: p, evaluation: e) }
-                if p < (passing?.p ?? .infinity) { passing = (p, margin, e.bytes) }
-            } else if p > (failing?.p ?? -.infinity) {
-                failing = (p, margin, e.bytes)
-            }
-            return ok
-        }
-        var budgetLeft: Bool { iterations.count < maxIterations }
-        /// Slopes near the boundary: a least-squares line through this frame's points
-        /// nearest the bracket (at most four, within about ±40 % of size), pulled
-        /// toward the slopes known before this frame as strongly as a pair of points a
-        /// 5 % size step apart would pull (2 % for the size slope, which is not noisy).
-        /// Points close together (a tight bracket) then barely move a known slope: the
-        /// tile floor jumps by more than its trend between settings 2 % apart, and a
-        /// secant through two such points can be off several-fold. Nil where not positive.
-        func slopes() -> (margin: Double?, logSize: Double?) {
-            let centre: Double
-            if let f = failing, let s = passing { centre = (f.p + s.p) / 2 } else if let a = passing ?? failing { centre = a.p } else {
-                return (known?.marginSlope, known?.logSizeSlope)
-            }
-            let sizeRate = known?.logSizeSlope
-            let window = sizeRate.map { 0.4 / $0 } ?? .infinity
-            let near = points.filter { abs($0.p - centre) <= window && abs($0.margin) < QualityFloor.identicalMargin }
-                .sorted { abs($0.p - centre) < abs($1.p - centre) }.prefix(4)
-            func fit(_ y: ((p: Double, margin: Double, bytes: Int)) -> Double, prior: Double?, step: Double?) -> Double? {
-                let n = Double(near.count)
-                var sxx = 0.0, sxy = 0.0
-                if near.count >= 2 {
-                    let mx = near.reduce(0.0) { $0 + $1.p } / n, my = near.reduce(0.0) { $0 + y($1) } / n
-                    for q in near { sxx += (q.p - mx) * (q.p - mx); sxy += (q.p - mx) * (y(q) - my) }
-                }
-                var slope: Double
-                if let prior, let step {
-                    let weight = step * step / 2
-                    slope = (sxy + weight * prior) / (sxx + weight)
-                } else if sxx > 0 {
-                    slope = sxy / sxx
-                } else {
-                    return prior
-                }
-                if slope <= 1e-12 { slope = prior ?? slope }
-                return slope > 1e-12 ? slope : nil
-            }
-            let marginSlope = fit({ $0.margin }, prior: known?.marginSlope, step: sizeRate.map { 0.05 / $0 })
-            let sizeSlope = fit({ log(Double(max($0.bytes, 1))) }, prior: sizeRate, step: sizeRate.map { 0.02 / $0 })
-            return (marginSlope, sizeSlope)
-        }
-        func finish(_ reason: String) -> Outcome<Payload> {
-            var next: WarmStart?
-            if let s = passing {
-                let (ms, ls) = slopes()
-                var boundary = s.p
-                if let f = failing, s.margin - f.margin > 1e-12 {
-                    boundary = f.p + (s.p - f.p) * (0 - f.margin) / (s.margin - f.margin)
-                    boundary = min(s.p, max(f.p, boundary))
-                } else if let slope = ms ?? known?.marginSlope {
-                    // Only passing points: the boundary lies the margin's worth of
-                    // slope below (without this, one-evaluation frames would drift up
-                    // by the safety margin each frame).
-                    boundary = max(lo, s.p - s.margin / slope)
-                }
-                next = WarmStart(parameter: boundary, marginSlope: ms ?? known?.marginSlope, logSizeSlope: ls ?? known?.logSizeSlope)
-            }
-            return Outcome(best: best, iterations: iterations, stopReason: reason, next: next)
-        }
-        let percent = sizeTolerance * 100
-        let toleranceText = abs(percent - percent.rounded()) < 1e-9 ? "\(Int(percent.rounded())) %" : String(format: "%.1f %%", percent)
-
-        // 0. Predicted boundary (warm start with slopes): evaluate just above where the
-        // previous frame's boundary moved by this frame's measured margin, then take
-        // secant steps along the margin slope. Stops when the passing candidate is
-        // within the size tolerance of a measured failing neighbour (evidence), or when
-        // the slope model predicts the remaining saving to the boundary is under the
-        // tolerance (a prediction from measured slopes; the stop reason says which).
-        if let known, var marginSlope = known.marginSlope, var sizeSlope = known.logSizeSlope {
-            let safety = 0.5 * logTolerance / sizeSlope
-            // A warm start aims just above the previous boundary; a prior is only a
-            // place to take the first measurement from.
-            var next = clamp(known.parameter + (warm != nil ? safety : 0))
-            var steps = 0, failuresInARow = 0
-            while budgetLeft, steps < 5 {
-                steps += 1
-                failuresInARow = try eval(next) ? 0 : failuresInARow + 1
-                let (ms, ls) = slopes()
-                if let ms { marginSlope = ms }
-                if let ls { sizeSlope = ls }
-                let margin = marginSlope, sizeRate = sizeSlope
-                if let s = passing {
-                    if let f = failing, withinTolerance(s.bytes, of: Double(f.bytes)) {
-                        return finish("within \(toleranceText) of a failing setting's size")
-                    }
-                    if s.p <= lo { return finish("the lowest setting meets the floors") }
-                    let room = min(s.margin / margin, s.p - (failing?.p ?? lo))
-                    if withinTolerance(s.bytes, of: Double(s.bytes) * exp(-room * sizeRate)) {
-                        return finish("predicted within \(toleranceText) of the smallest possible size (measured slopes)")
-                    }
-                    let predicted = s.p - s.margin / margin + safety
-                    if let f = failing, predicted <= f.p + 0.1 * (s.p - f.p) {
-                        // The slopes put the boundary at or below a setting that failed:
-                        // the margin is far from linear across this bracket (it bends
-                        // near lossless). Stepping a tenth of the bracket at a time from
-                        // the failing end would creep; the bracketed interpolation below
-                        // (regula falsi, Illinois) does not.
-                        break
-                    }
-                    next = max(failing.map { $0.p + 0.1 * (s.p - $0.p) } ?? lo, predicted)
-                    if next >= s.p { next = s.p - 0.5 * (s.p - (failing?.p ?? lo)) }
-                } else if let f = failing {
-                    if f.p >= hi { break }
-                    // Aim further above the predicted boundary after each failure in a
-                    // row (far below the boundary the margin changes less than linearly).
-                    let overshoot = safety * pow(2, Double(max(0, failuresInARow - 1)))
-                    next = min(hi, f.p - f.margin / margin + overshoot)
-                    if next <= f.p { next = min(hi, f.p + 2 * overshoot) }
-                }
-                next = clamp(next)
-                if cache[next] != nil { break }
-            }
-        }
-
-        // 1. Bracket.
-        var step: Double
-        var p: Double
-        if let s = passing {
-            p = s.p; step = 0.02 * width
-        } else if let f = failing {
-            p = f.p; step = 0.02 * width
-        } else {
-            p = clamp(warm?.parameter ?? defaultStart ?? (lo + 0.6 * width))
-            step = (warm != nil ? 0.01 : 0.15) * width
-            _ = try eval(p)
-        }
-        if passing != nil {
-            while failing == nil, budgetLeft {
-                guard let s = passing else { break }
-                if s.p <= lo { return finish("the lowest setting meets the floors") }
-                p = clamp(s.p - step); step *= 2
-                _ = try eval(p)
-            }
-        } else {
-            while passing == nil, budgetLeft {
-                if let f = failing { p = f.p }
-                if p >= hi {
-                    let why = cache[hi].map { floor.failures($0).joined(separator: ", ") } ?? ""
-                    return finish("no lossy setting meets the floors (at the highest setting: \(why))")
-                }
-                p = clamp(p + step); step *= 2
-                _ = try eval(p)
-            }
-        }
-        guard passing != nil else {
-            return finish("iteration cap reached before any setting met the floors")
-        }
-
-        // 2. Interpolate inside the bracket (Illinois regula falsi on the margin: when
-        // the same end has been kept twice running, its margin is halved so the
-        // interpolation cannot stall on one side).
-        var keptFailing = 0, keptPassing = 0
-        var failingScale = 1.0, passingScale = 1.0
-        while let f = failing, let s = passing {
-            if withinTolerance(s.bytes, of: Double(f.bytes)) {
-                return finish("within \(toleranceText) of the smallest possible size")
-            }
-            if s.p - f.p <= parameterResolution {
-                return finish("parameter resolution reached")
-            }
-            guard budgetLeft else {
-                return finish("iteration cap reached")
-            }
-            let fm = f.margin * failingScale, sm = s.margin * passingScale
-            var next = (sm - fm) > 1e-12 ? f.p + (s.p - f.p) * (0 - fm) / (sm - fm) : (f.p + s.p) / 2
-            let guardBand = 0.1 * (s.p - f.p)
-            next = min(s.p - guardBand, max(f.p + guardBand, next))
-            if try eval(next) {
-                keptFailing += 1; keptPassing = 0; passingScale = 1
-                failingScale = keptFailing >= 2 ? failingScale / 2 : 1
-            } else {
-                keptPassing += 1; keptFailing = 0; failingScale = 1
-                passingScale = keptPassing >= 2 ? passingScale / 2 : 1
-            }
-        }
-        return finish(best.map { _ in "iteration cap reached while bracketing" } ?? "no setting met the floors")
+        var state = SearchState<Payload>(search: self, warm: warm, prior: prior)
+        if let stop = try state.predict(evaluate) { return state.outcome(stop) }
+        if let stop = try state.bracket(evaluate) { return state.outcome(stop) }
+        let stop = try state.interpolate(evaluate)
+        return state.outcome(stop)
     }
 }
