@@ -17,7 +17,7 @@ public enum CodecID: String, Sendable, Codable, CaseIterable {
 public enum CodecMode: Sendable, Hashable, Codable {
     /// Decoded samples equal the input's.
     case lossless
-    /// Lossy with the codec's quality parameter (see `Codec.qualityRange`):
+    /// Lossy with the codec's quality parameter (see `Codec.knob`):
     /// larger values give larger files and better fidelity, monotonically (up to
     /// the codec's granularity).
     case lossy(quality: Double)
@@ -54,8 +54,8 @@ public protocol Codec: Sendable {
     var libraryVersion: String { get }
     /// Whether the codec has a lossy mode (lossless TIFF does not).
     var supportsLossy: Bool { get }
-    /// The meaningful range of `CodecMode.lossy(quality:)`, low = small file.
-    var qualityRange: ClosedRange<Double> { get }
+    /// The lossy knob: its range, scale and meaning (`qualityRange` is its range).
+    var knob: QualityKnob { get }
 
     /// Encodes `pixels` (1-4 channels, 1-16 bits as declared) to the codec's payload.
     /// - Throws: `CodecError` when the library refuses the input or fails.

@@ -51,8 +51,9 @@ public struct JPEGXLCodec: Codec {
     public var fileExtension: String { "jxl" }
     public var libraryVersion: String { libJXLVersion }
     public var supportsLossy: Bool { true }
-    /// `quality = −log2(distance)`: −1.5 is d ≈ 2.8, 4.5 is d ≈ 0.044.
-    public var qualityRange: ClosedRange<Double> { -1.5 ... 4.5 }
+    /// `quality = −log2(distance)`: −1.5 is d ≈ 2.8, 4.5 is d ≈ 0.044. No prior measured.
+    public static let knob = QualityKnob(range: -1.5 ... 4.5, meaning: "−log2 of the Butteraugli distance")
+    public var knob: QualityKnob { Self.knob }
 
     /// The Butteraugli distance for a lossy `quality` (clamped to `qualityRange`).
     public func distance(forQuality quality: Double) -> Float {

@@ -38,8 +38,8 @@ public struct TIFFCodec: Codec {
     public var libraryVersion: String { TIFF.libraryVersion }
     /// False: TIFF here is lossless only.
     public var supportsLossy: Bool { false }
-    /// Unused (no lossy mode); a single point.
-    public var qualityRange: ClosedRange<Double> { 0...0 }
+    /// None: no lossy mode.
+    public var knob: QualityKnob { .none }
 
     /// The write options this codec uses.
     public var writeOptions: TIFFWriteOptions {

@@ -203,7 +203,7 @@ enum EngineBench {
         let grainFloor = ProcessInfo.processInfo.environment["REELPACK_BENCH_GRAIN"].flatMap(Double.init)
         let floor = profile.floor(grainRetention: grainFloor)
         let profileLabel = profile.rawValue + (grainFloor.map { "+g\($0)" } ?? "")
-        let logarithmic = codec.id == .j2k
+        let logarithmic = codec.knob.scale == .logarithmic
         let analyses = reel.frames.map { FrameAnalyzer.analyze($0) }
         func evaluator(_ i: Int) -> (Double) throws -> QualitySearch.Evaluation<Void> {
             let px = reel.frames[i]

@@ -47,7 +47,7 @@ struct QuantisingCodec: Codec {
     var fileExtension = "fake"
     var libraryVersion = "quantiser 1"
     var supportsLossy = true
-    var qualityRange: ClosedRange<Double> = 0...100
+    var knob = QualityKnob(range: 0...100, meaning: "quantiser step exponent")
 
     static func step(_ q: Double) -> Int { max(2, Int(pow(2, (100 - q) / 12.5))) }
 

@@ -327,7 +327,7 @@ struct FrameProcessor: Sendable {
         }
         let search = QualitySearch(floor: settings.floor, range: range, sizeTolerance: settings.sizeTolerance,
                                    maxIterations: settings.maxIterations, defaultStart: coldStart?.parameter,
-                                   logarithmic: codec.id == .j2k, sizeOverhead: overhead)
+                                   logarithmic: codec.knob.scale == .logarithmic, sizeOverhead: overhead)
         // Each candidate's decoded frame lives only inside its evaluation: what is kept
         // is the payload and the digest of the samples as restored.
         let outcome = try search.run(warm: warm, prior: coldStart) { p -> QualitySearch.Evaluation<(Data, String)> in
@@ -346,16 +346,15 @@ struct FrameProcessor: Sendable {
                                stopReason: outcome.stopReason, iterations: outcome.iterations, next: outcome.next))
     }
 
-    /// `auto`'s limit for JPEG 2000 after HTJ2K was searched: its knob is the file size
-    /// in percent of the raw samples, so the largest setting that could still win
-    /// (`autoPick`: a file under HTJ2K's by more than 5 %) is known before encoding, and
-    /// a JPEG 2000 search held under it needs one encode to learn that it cannot win.
-    /// Nil (no limit) for other codecs, when HTJ2K fell back to lossless, or when
-    /// nothing was searched before.
+    /// `auto`'s limit for a codec whose knob is a target size (JPEG 2000) after HTJ2K
+    /// was searched: the largest setting that could still win (`autoPick`: a file
+    /// under HTJ2K's by more than 5 %) is known before encoding, and a search held
+    /// under it needs one encode to learn that it cannot win. Nil (no limit) for other
+    /// knobs, when HTJ2K fell back to lossless, or when nothing was searched before.
     private static func autoCeiling(for codec: any Codec, pixels: PixelBuffer, against done: [Encoded]) -> Double? {
-        guard codec.id == .j2k, let ht = done.first(where: { $0.codec.id == .htj2k }), ht.parameter != nil else { return nil }
-        let raw = Double(pixels.width * pixels.height * pixels.channels * pixels.bitDepth) / 8
-        return 100 * Double(ht.payload.count) / autoMargin / raw
+        guard let ht = done.first(where: { $0.codec.id == .htj2k }), ht.parameter != nil else { return nil }
+        return codec.knob.setting(forPayloadBytes: ht.payload.count, width: pixels.width, height: pixels.height,
+                                  channels: pixels.channels, bitDepth: pixels.bitDepth).map { $0 / autoMargin }
     }
 
     /// How much larger HTJ2K's file may be and still be kept by `auto`.
