@@ -98,7 +98,7 @@ struct CompressionRunTests {
         #expect(report.monochromeStored)
         let decoded = try QuantisingCodec().decode(try Data(contentsOf: out.appendingPathComponent(try #require(report.output))))
         #expect(decoded.pixels.channels == 1)
-        let restored = try FrameProcessor.expand(decoded.pixels, to: 3)
+        let restored = try Monochrome.expand(decoded.pixels, to: 3)
         let source = try RawFrameFile.read(try Data(contentsOf: URL(fileURLWithPath: report.source)), name: "s").pixels
         #expect(restored == source)
     }

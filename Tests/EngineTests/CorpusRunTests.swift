@@ -55,7 +55,7 @@ struct CorpusRunTests {
         #expect(report.monochromeStored)
         let decoded = try HTJ2KCodec().decode(try Data(contentsOf: out.appendingPathComponent(try #require(report.output))))
         let source = try ImageFile.read(contentsOf: Corpus.url("photos/Carrots_bw_log10.dpx")).pixels
-        let restored = try FrameProcessor.expand(decoded.pixels, to: 3)
+        let restored = try Monochrome.expand(decoded.pixels, to: 3)
         let m = try QualityMetrics.measure(reference: source, test: restored)
         #expect(Profile.c1.floor.passes(QualityMeasurement(report: m)), "\(m)")
         #expect((report.ratio ?? 0) > 4)

@@ -82,19 +82,19 @@ struct FrameMemoryTests {
             return UInt16(truncatingIfNeeded: state >> 33) & UInt16((1 << bitDepth) - 1)
         }
         let plane = try PixelBuffer(width: width, height: height, channels: 1, bitDepth: bitDepth, samples: samples)
-        let expanded = try FrameProcessor.expand(plane, to: channels)
-        #expect(FrameProcessor.restoredSHA256(plane, channels: channels) == Digest.sha256(samples: expanded))
-        #expect(FrameProcessor.expands(plane, to: expanded))
+        let expanded = try Monochrome.expand(plane, to: channels)
+        #expect(Monochrome.restoredSHA256(plane, channels: channels) == Digest.sha256(samples: expanded))
+        #expect(Monochrome.expands(plane, to: expanded))
 
         // One differing sample in any plane breaks the equality.
         for c in 0..<expanded.channels {
             var other = expanded
             other.samples[expanded.planeRange(c).lowerBound + 1234] ^= 1
-            #expect(!FrameProcessor.expands(plane, to: other))
+            #expect(!Monochrome.expands(plane, to: other))
         }
         if channels > 1 {
             let deeper = try PixelBuffer(width: width, height: height, channels: channels, bitDepth: 16, samples: expanded.samples)
-            #expect(bitDepth == 16 || !FrameProcessor.expands(plane, to: deeper))
+            #expect(bitDepth == 16 || !Monochrome.expands(plane, to: deeper))
         }
     }
 }

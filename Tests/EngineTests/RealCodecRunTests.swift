@@ -125,7 +125,7 @@ struct RealCodecRunTests {
                     let catalog = try Catalog(url: out.appendingPathComponent(Catalog.fileName))
                     let j2kEncodes = try catalog.count("iterations", where: "codec = 'j2k'")
                     let ht = try #require(kept[.htj2k]).bytes, j2 = try #require(kept[.j2k]).bytes
-                    let expected = Double(j2) * FrameProcessor.autoMargin < Double(ht) ? "j2k" : "htj2k"
+                    let expected = Double(j2) * CodecStrategy.autoMargin < Double(ht) ? "j2k" : "htj2k"
                     #expect(report.codec == expected, "\(name): HTJ2K \(ht) B, JPEG 2000 \(j2) B")
                     if expected == "htj2k" {
                         #expect(j2kEncodes <= 1, "\(name): JPEG 2000 needed \(j2kEncodes) encodes to lose")
@@ -170,7 +170,7 @@ struct RealCodecRunTests {
         let decoded = try CodecRegistry.codec(.htj2k).decode(try Data(contentsOf: out.appendingPathComponent(try #require(report.output))))
         #expect(decoded.pixels.channels == 1)
         let source = try RawFrameFile.read(try Data(contentsOf: URL(fileURLWithPath: report.source)), name: "s").pixels
-        let m = try QualityMetrics.measure(reference: source, test: try FrameProcessor.expand(decoded.pixels, to: 3))
+        let m = try QualityMetrics.measure(reference: source, test: try Monochrome.expand(decoded.pixels, to: 3))
         #expect(Profile.c1.floor.passes(QualityMeasurement(report: m)))
     }
 }
@@ -214,7 +214,7 @@ struct GrainRetentionTests {
             + 0.5 * (codec.qualityRange.upperBound - codec.qualityRange.lowerBound)))
         let seal = Data(String(repeating: "x", count: 7000).utf8)
         let overhead = try codec.wrap(payload: payload, seal: seal).count - payload.count - seal.count
-        #expect(overhead > 0 && overhead <= 2 * FrameProcessor.containerBytes, "\(id): \(overhead) bytes")
+        #expect(overhead > 0 && overhead <= 2 * FrameWriter.containerBytes, "\(id): \(overhead) bytes")
     }
 
     @Test("with a grain-retention floor the kept file keeps the grain, and costs more bytes than without")
@@ -245,7 +245,7 @@ struct HTJ2KRangeTests {
         let codec = HTJ2KCodec()
         for monochrome in [false, true] {
             var frame = try SyntheticFrame.make(width: 96, height: 72, bitDepth: bitDepth, grain: 4, monochrome: monochrome, seed: 7)
-            if monochrome { frame = try FrameProcessor.firstPlane(frame) }
+            if monochrome { frame = try Monochrome.firstPlane(frame) }
             var failures: [Double] = []
             for q in stride(from: codec.qualityRange.lowerBound, through: codec.qualityRange.upperBound, by: 0.25) {
                 if (try? codec.decode(try codec.encode(frame, mode: .lossy(quality: q)))) == nil { failures.append(q) }

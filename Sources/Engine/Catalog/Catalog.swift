@@ -181,7 +181,11 @@ public final class Catalog: Sendable {
 
     /// Inserts the frame (or marks an existing one pending for this run); returns its id.
     public func registerFrame(_ entry: FrameEntry, runID: Int64) throws -> Int64 {
-        try write { db in
+        try write { db in try Self.register(db, entry, runID: runID) }
+    }
+
+    private static func register(_ db: Database, _ entry: FrameEntry, runID: Int64) throws -> Int64 {
+        do {
             if let id = try Int64.fetchOne(db, sql: "SELECT id FROM frames WHERE name = ?", arguments: [entry.name]) {
                 try db.execute(sql: "UPDATE frames SET status = 'pending', runId = ?, sourcePath = ?, sequenceNumber = ? WHERE id = ?",
                                arguments: [runID, entry.sourcePath, entry.sequenceNumber, id])
@@ -195,9 +199,13 @@ public final class Catalog: Sendable {
 
     /// Records what was read from the source: size, digest, geometry, header metadata, features.
     public func recordSource(frameID: Int64, report: FrameSourceInfo, features: FrameFeatures) throws {
+        try write { db in try Self.recordSource(db, frameID: frameID, report: report, features: features) }
+    }
+
+    private static func recordSource(_ db: Database, frameID: Int64, report: FrameSourceInfo, features: FrameFeatures) throws {
         let metadataJSON = String(decoding: try JSONEncoder().encode(report.metadata), as: UTF8.self)
         let featuresJSON = String(decoding: try JSONEncoder().encode(features), as: UTF8.self)
-        try write { db in
+        do {
             try db.execute(sql: """
                 UPDATE frames SET sourceBytes = ?, sourceSHA256 = ?, format = ?, width = ?, height = ?, channels = ?,
                   bitDepth = ?, creationDate = ?, inputDevice = ?, contentType = ?, metadata = ? WHERE id = ?
@@ -211,7 +219,12 @@ public final class Catalog: Sendable {
 
     /// Records the search iterations of one frame for one codec.
     public func recordIterations(frameID: Int64, runID: Int64, codec: String, _ iterations: [SearchIteration]) throws {
-        try write { db in
+        try write { db in try Self.recordIterations(db, frameID: frameID, runID: runID, codec: codec, iterations) }
+    }
+
+    private static func recordIterations(_ db: Database, frameID: Int64, runID: Int64, codec: String,
+                                         _ iterations: [SearchIteration]) throws {
+        do {
             for (step, it) in iterations.enumerated() {
                 try db.execute(sql: """
                     INSERT INTO iterations (frameId, runId, codec, step, parameter, bytes, ssim, psnr, tileFloor, grainRetention, pass)
@@ -223,7 +236,11 @@ public final class Catalog: Sendable {
 
     /// Records a completed frame: its result row, status `done`, and a compression event.
     public func recordResult(frameID: Int64, runID: Int64, _ r: FrameReport, agent: String) throws {
-        try write { db in
+        try write { db in try Self.recordResult(db, frameID: frameID, runID: runID, r, agent: agent) }
+    }
+
+    private static func recordResult(_ db: Database, frameID: Int64, runID: Int64, _ r: FrameReport, agent: String) throws {
+        do {
             try db.execute(sql: """
                 INSERT OR REPLACE INTO results (frameId, runId, output, outputBytes, outputSHA256, decodedSHA256, codec, mode,
                   parameter, ssim, psnr, tileFloor, maxError, identical, grainRetention, banding, bandingSource, ssimulacra2,
@@ -232,27 +249,73 @@ public final class Catalog: Sendable {
                 """, arguments: [frameID, runID, r.output, r.outputBytes, r.outputSHA256, r.decodedSHA256, r.codec, r.mode,
                                  r.parameter, r.ssim, r.psnr, r.tileFloor, r.maxError, r.identical, r.grainRetention,
                                  r.banding, r.bandingSource, r.ssimulacra2,
-                                 r.iterations, r.fellBackToLossless, r.monochromeStored, r.seconds, Self.now()])
+                                 r.iterations, r.fellBackToLossless, r.monochromeStored, r.seconds, now()])
             try db.execute(sql: "UPDATE frames SET status = 'done', runId = ? WHERE id = ?", arguments: [runID, frameID])
             let detail = "\(r.mode ?? "") \(r.codec ?? "")\(r.parameter.map { " q=\(String(format: "%.4f", $0))" } ?? ""), "
                 + "\(r.sourceBytes ?? 0) → \(r.outputBytes ?? 0) bytes, SSIM \(String(format: "%.5f", r.ssim ?? 0))"
                 + (r.fellBackToLossless ? ", no lossy setting met the floors" : "")
-            try Self.insertEvent(db, runID: runID, frameID: frameID, type: "compression", agent: agent, outcome: "success", detail: detail)
-            try Self.insertEvent(db, runID: runID, frameID: frameID, type: "fixity check", agent: agent, outcome: "success",
+            try insertEvent(db, runID: runID, frameID: frameID, type: "compression", agent: agent, outcome: "success", detail: detail)
+            try insertEvent(db, runID: runID, frameID: frameID, type: "fixity check", agent: agent, outcome: "success",
                                  detail: "decoded samples of the written file match SHA-256 \(r.decodedSHA256 ?? "")")
         }
     }
 
     /// Records a failed frame: status `failed`, an error row and a failure event.
     public func recordFailure(frameID: Int64?, runID: Int64, source: String, message: String, agent: String) throws {
-        try write { db in
+        try write { db in try Self.recordFailure(db, frameID: frameID, runID: runID, source: source, message: message, agent: agent) }
+    }
+
+    private static func recordFailure(_ db: Database, frameID: Int64?, runID: Int64, source: String, message: String,
+                                      agent: String) throws {
+        do {
             try db.execute(sql: "INSERT INTO errors (runId, frameId, source, message, at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [runID, frameID, source, message, Self.now()])
+                           arguments: [runID, frameID, source, message, now()])
             if let frameID {
                 try db.execute(sql: "UPDATE frames SET status = 'failed', runId = ? WHERE id = ?", arguments: [runID, frameID])
                 try db.execute(sql: "DELETE FROM results WHERE frameId = ?", arguments: [frameID])
             }
-            try Self.insertEvent(db, runID: runID, frameID: frameID, type: "compression", agent: agent, outcome: "failure", detail: message)
+            try insertEvent(db, runID: runID, frameID: frameID, type: "compression", agent: agent, outcome: "failure", detail: message)
+        }
+    }
+
+    /// Everything a run records of one frame: its entry, what was read from its source
+    /// (nil when it could not be read), each codec's search trace, and how it ended.
+    public struct FrameRecord: Sendable {
+        public enum Outcome: Sendable {
+            case done(FrameReport)
+            case failed(message: String)
+        }
+        public var entry: FrameEntry
+        public var source: (info: FrameSourceInfo, features: FrameFeatures)?
+        public var traces: [(codec: String, iterations: [SearchIteration])]
+        public var outcome: Outcome
+
+        public init(entry: FrameEntry, source: (info: FrameSourceInfo, features: FrameFeatures)?,
+                    traces: [(codec: String, iterations: [SearchIteration])], outcome: Outcome) {
+            self.entry = entry
+            self.source = source
+            self.traces = traces
+            self.outcome = outcome
+        }
+    }
+
+    /// Records one frame of run `runID` in one transaction: a frame is in the catalog
+    /// whole or not at all. Blocking: call it off the cooperative pool.
+    public func record(_ frame: FrameRecord, runID: Int64, agent: String) throws {
+        try write { db in
+            let id = try Self.register(db, frame.entry, runID: runID)
+            if let source = frame.source {
+                try Self.recordSource(db, frameID: id, report: source.info, features: source.features)
+            }
+            for trace in frame.traces {
+                try Self.recordIterations(db, frameID: id, runID: runID, codec: trace.codec, trace.iterations)
+            }
+            switch frame.outcome {
+            case .done(let report):
+                try Self.recordResult(db, frameID: id, runID: runID, report, agent: agent)
+            case .failed(let message):
+                try Self.recordFailure(db, frameID: id, runID: runID, source: frame.entry.sourcePath, message: message, agent: agent)
+            }
         }
     }
 

@@ -143,10 +143,12 @@ public struct CompressionRun: Sendable {
 
         let jobs = max(1, min(settings.jobs, todo.count))
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let processor = FrameProcessor(settings: settings, services: services, framesFolder: framesFolder,
-                                       threads: max(1, cores / jobs), toolVersion: toolVersion)
-        let work = makeWorkSource(todo)
         let memory = ShotMemory()
+        let pipeline = FramePipeline(settings: settings, services: services, framesFolder: framesFolder,
+                                     threads: max(1, cores / jobs), toolVersion: toolVersion, memory: memory,
+                                     catalog: catalog, runID: runID,
+                                     queue: DispatchQueue(label: "reelpack.frames", qos: .userInitiated, attributes: .concurrent))
+        let work = makeWorkSource(todo)
         // Frames kept from the interrupted run tell the frames redone after them where
         // to start (their kept setting; their slopes were not kept). The kept frame
         // just before a redone one is analysed again when that frame is, so the cut
@@ -162,37 +164,24 @@ public struct CompressionRun: Sendable {
         }
         let keptNeighbours = keptBefore
         let tracker = ProgressTracker(total: items.count, kept: Array(keptReports.values), start: clock, callback: progress)
-        let queue = DispatchQueue(label: "reelpack.frames", qos: .userInitiated, attributes: .concurrent)
-        let choice = settings.codec
-
-        // The first frame runs alone, so the frames after it start warm (with several
-        // jobs the next frames would otherwise all start before any frame is done).
-        if jobs > 1, let item = try await work.next() {
-            let report = await Self.processOne(item, processor: processor, memory: memory, catalog: catalog,
-                                               runID: runID, agent: agent, choice: choice, queue: queue,
-                                               keptNeighbour: keptNeighbours[item.index])
+        @Sendable func processNext() async throws -> Bool {
+            guard let item = try await work.next() else { return false }
+            let report = await pipeline.process(item, keptNeighbour: keptNeighbours[item.index])
             if report.status == .failed {
                 try await work.fail(item, report: report)
             } else {
                 try await work.complete(item, report: report)
             }
             await tracker.add(report, index: item.index)
+            return true
         }
+
+        // The first frame runs alone, so the frames after it start warm (with several
+        // jobs the next frames would otherwise all start before any frame is done).
+        if jobs > 1 { _ = try await processNext() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<jobs {
-                group.addTask {
-                    while let item = try await work.next() {
-                        let report = await Self.processOne(item, processor: processor, memory: memory, catalog: catalog,
-                                                           runID: runID, agent: agent, choice: choice, queue: queue,
-                                                           keptNeighbour: keptNeighbours[item.index])
-                        if report.status == .failed {
-                            try await work.fail(item, report: report)
-                        } else {
-                            try await work.complete(item, report: report)
-                        }
-                        await tracker.add(report, index: item.index)
-                    }
-                }
+                group.addTask { while try await processNext() {} }
             }
             try await group.waitForAll()
         }
@@ -209,73 +198,6 @@ public struct CompressionRun: Sendable {
         return result
     }
 
-    /// One frame, start to end; never throws (a failure is a report).
-    private static func processOne(_ item: WorkItem, processor: FrameProcessor, memory: ShotMemory, catalog: Catalog,
-                                   runID: Int64, agent: String, choice: CodecChoice, queue: DispatchQueue,
-                                   keptNeighbour: WorkItem? = nil) async -> FrameReport {
-        var frameID: Int64?
-        do {
-            frameID = try catalog.registerFrame(
-                .init(name: item.name, sequenceNumber: item.sequenceNumber, sourcePath: item.source.path), runID: runID)
-            let loaded = try await onQueue(queue) { try processor.load(item) }
-            var features = loaded.analysis.features
-            if let neighbour = keptNeighbour,
-               let analysis = try? await onQueue(queue, { try processor.analyse(neighbour) }) {
-                _ = await memory.recordFrame(analysis, index: neighbour.index)
-            }
-            let change = await memory.recordFrame(loaded.analysis, index: item.index)
-            features.sceneChange = change.distance
-            features.isSceneCut = change.isCut
-            let px = loaded.frame.pixels
-            if let frameID {
-                try catalog.recordSource(frameID: frameID, report: FrameSourceInfo(
-                    sourceBytes: loaded.sourceBytes, sourceSHA256: loaded.sha256, format: loaded.frame.format.rawValue,
-                    width: px.width, height: px.height, channels: px.channels, bitDepth: px.bitDepth,
-                    metadata: loaded.frame.metadata), features: features)
-            }
-            let codecs: [CodecID]
-            if let id = choice.codecID {
-                codecs = [id]
-            } else if let chosen = await memory.autoChoice(index: item.index) {
-                codecs = [chosen]
-            } else {
-                codecs = [.htj2k, .j2k]
-            }
-            var warm: [CodecID: QualitySearch.WarmStart] = [:], typical: [CodecID: QualitySearch.WarmStart] = [:]
-            for id in codecs {
-                warm[id] = await memory.warmStart(index: item.index, codec: id)
-                typical[id] = await memory.coldStart(codec: id, grainFloorFor: processor.settings.floor.grainRetention != nil ? item.index : nil)
-            }
-            let finalFeatures = features, warmStarts = warm, typicalStarts = typical
-            let written = try await onQueue(queue) {
-                try processor.encodeAndWrite(item, loaded, features: finalFeatures, codecs: codecs, warmStarts: warmStarts,
-                                          coldStarts: typicalStarts)
-            }
-            if choice == .auto { await memory.recordAuto(written.codec, index: item.index) }
-            if let p = written.warm { await memory.recordBoundary(p, codec: written.codec, index: item.index) }
-            if let frameID {
-                for trace in written.traces {
-                    try catalog.recordIterations(frameID: frameID, runID: runID, codec: trace.codec.rawValue, trace.iterations)
-                }
-                try catalog.recordResult(frameID: frameID, runID: runID, written.report, agent: agent)
-            }
-            return written.report
-        } catch {
-            var report = FrameReport(source: item.source.path, status: .failed)
-            report.error = String(describing: error)
-            try? catalog.recordFailure(frameID: frameID, runID: runID, source: item.source.path,
-                                       message: report.error ?? "", agent: agent)
-            return report
-        }
-    }
-
-    /// Runs blocking `body` on `queue` and resumes with its result.
-    private static func onQueue<T: Sendable>(_ queue: DispatchQueue, _ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Swift.Result { try body() }) }
-        }
-    }
-
     /// `manifest-sha256.txt`: every output recorded done, BagIt style.
     private func writeManifest(catalog: Catalog) throws {
         let lines = try catalog.completedFrames().values
@@ -285,39 +207,5 @@ public struct CompressionRun: Sendable {
             }
             .sorted { $0.dropFirst(66) < $1.dropFirst(66) }
         try AtomicFile.write(Data((lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).utf8), to: manifestURL)
-    }
-}
-
-/// Running totals for the progress display.
-actor ProgressTracker {
-    private var state: CompressionRun.Progress
-    private let start: Date
-    private let callback: (@Sendable (CompressionRun.Progress) -> Void)?
-
-    init(total: Int, kept: [FrameReport], start: Date, callback: (@Sendable (CompressionRun.Progress) -> Void)?) {
-        state = .init(total: total, done: 0, failed: 0, kept: kept.count, elapsed: 0,
-                      sourceBytes: kept.reduce(0) { $0 + ($1.sourceBytes ?? 0) },
-                      outputBytes: kept.reduce(0) { $0 + ($1.outputBytes ?? 0) },
-                      ssimSum: kept.reduce(0) { $0 + ($1.ssim ?? 0) }, ssimCount: kept.filter { $0.ssim != nil }.count)
-        self.start = start
-        self.callback = callback
-    }
-
-    /// Reports of the frames this run processed, by item index.
-    private(set) var reports: [Int: FrameReport] = [:]
-
-    func add(_ report: FrameReport, index: Int) {
-        reports[index] = report
-        if report.status == .failed {
-            state.failed += 1
-        } else {
-            state.done += 1
-            state.sourceBytes += report.sourceBytes ?? 0
-            state.outputBytes += report.outputBytes ?? 0
-            if let s = report.ssim { state.ssimSum += s; state.ssimCount += 1 }
-        }
-        state.elapsed = Date().timeIntervalSince(start)
-        state.last = report
-        callback?(state)
     }
 }

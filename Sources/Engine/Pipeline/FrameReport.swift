@@ -59,6 +59,19 @@ public struct FrameReport: Sendable, Codable, Equatable {
         self.monochromeStored = false
     }
 
+    /// Sets the metrics from a measurement of the decoded bytes written.
+    mutating func record(_ m: QualityMeasurement) {
+        ssim = m.ssim
+        tileFloor = m.tileFloor
+        psnr = m.psnr
+        identical = m.identical
+        maxError = m.maxError
+        grainRetention = m.grainRetention
+        banding = m.banding
+        bandingSource = m.bandingSource
+        ssimulacra2 = m.ssimulacra2
+    }
+
     /// Source bytes / output bytes, when both are known.
     public var ratio: Double? {
         guard let s = sourceBytes, let o = outputBytes, o > 0 else { return nil }

@@ -39,9 +39,13 @@ final class OutputLock: Sendable {
         descriptor = fd
     }
 
-    /// Releases the lock (closing the file releases it).
+    /// Releases the lock.
+    /// Unlocked explicitly before closing: a child process forked at that moment by
+    /// another thread (and not yet exec'd, which closes the descriptor) shares the
+    /// open file, and would otherwise keep the lock until its exec.
     func release() {
         _ = ftruncate(descriptor, 0)
+        _ = flock(descriptor, LOCK_UN)
         close(descriptor)
     }
 }

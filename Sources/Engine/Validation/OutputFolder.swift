@@ -129,7 +129,7 @@ public struct OutputFolder: Sendable {
         } catch {
             throw EngineError(.verificationFailed, file: name, "the seal cannot be read: \(error)")
         }
-        let restored = seal.monochromeStored ? try FrameProcessor.expand(frame.pixels, to: seal.channels) : frame.pixels
+        let restored = seal.monochromeStored ? try Monochrome.expand(frame.pixels, to: seal.channels) : frame.pixels
         return DecodedOutput(codec: id, stored: frame.pixels, restored: restored, seal: seal)
     }
 

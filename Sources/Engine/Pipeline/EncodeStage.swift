@@ -1,0 +1,210 @@
+import Codecs
+import Foundation
+import Formats
+import ImageCore
+import Metrics
+
+/// What the encode stage works on: the samples to encode, and what every candidate is
+/// measured against.
+struct EncodeSubject: Sendable {
+    /// The samples as read.
+    var source: PixelBuffer
+    /// The samples encoded: the source, or its first plane when a black-and-white
+    /// frame scanned as RGB is stored as one channel (`monochrome`).
+    var pixels: PixelBuffer
+    var monochrome: Bool
+    /// The source's grain band, kept while the frame is searched to measure each
+    /// candidate's grain retention (nil for lossless: its samples are identical).
+    var grain: GrainReference?
+    /// How the frame is shown (for SSIMULACRA 2).
+    var display: DisplayTransform
+
+    init(_ loaded: LoadedFrame, features: FrameFeatures, settings: CompressionSettings, threads: Int) throws {
+        source = loaded.frame.pixels
+        monochrome = settings.storeMonochromeAsOneChannel && source.channels == 3 && features.monochrome
+        pixels = monochrome ? try Monochrome.firstPlane(source) : source
+        grain = settings.profile.isLossless ? nil : GrainReference(source: pixels, threads: threads)
+        display = DisplayTransform.forFrame(metadata: loaded.frame.metadata)
+    }
+
+    /// SHA-256 of decoded samples as restored (a one-plane frame expanded to the
+    /// source's channels), without building the expansion.
+    func restoredSHA256(_ stored: PixelBuffer) -> String {
+        Monochrome.restoredSHA256(stored, channels: monochrome ? source.channels : stored.channels)
+    }
+}
+
+/// One codec's best encoding of a frame.
+struct EncodedCandidate: Sendable {
+    var codec: any Codec
+    var payload: Data
+    /// SHA-256 of the decoded samples as restored; the decoded frame itself is not kept.
+    var decodedSHA256: String
+    var measurement: QualityMeasurement
+    /// The knob's setting; nil for lossless.
+    var parameter: Double?
+    var fellBack: Bool
+    var stop: QualitySearch.StopReason?
+    var iterations: [SearchIteration]
+    /// Where the next frame of the shot should start.
+    var next: QualitySearch.WarmStart?
+}
+
+/// What the encode stage hands on: the candidate kept and every codec's trace.
+struct EncodeResult: Sendable {
+    var chosen: EncodedCandidate
+    var traces: [(codec: CodecID, iterations: [SearchIteration])]
+}
+
+/// Stage 3, encode: for each codec of the plan, the search for the smallest encoding
+/// that meets the floors (falling back to lossless), then the strategy's pick.
+/// Blocking.
+///
+/// Memory: besides the source samples, a frame in flight holds at most one decoded
+/// candidate at a time, the encoded payloads of the current candidate and of the best
+/// one so far, and the codec's own working buffers; decoded candidates are reduced to
+/// their digest once measured.
+struct FrameEncoder: Sendable {
+    var settings: CompressionSettings
+    var services: EngineServices
+    /// Library threads per codec call and per measurement.
+    var threads: Int
+
+    /// Searches each codec of `plan` in turn and keeps what `strategy` picks.
+    /// - Parameter overhead: the bytes a lossy file of this frame with `codec` carries
+    ///   besides its payload (the search's size tolerance is on files).
+    func encode(_ subject: EncodeSubject, plan: FramePlan, strategy: CodecStrategy,
+                overhead: (any Codec) -> Int) throws -> EncodeResult {
+        var results: [EncodedCandidate] = []
+        var traces: [(codec: CodecID, iterations: [SearchIteration])] = []
+        var sourceBanding: Double?
+        for id in plan.codecs {
+            let codec = try services.codec(id, threads)
+            let ceiling = strategy.ceiling(for: codec, candidates: plan.codecs.count, pixels: subject.pixels, after: results)
+            if let ceiling, ceiling < codec.qualityRange.lowerBound {
+                traces.append((id, []))   // not even its smallest file would win: not tried
+                continue
+            }
+            let lossy = !settings.profile.isLossless && codec.supportsLossy
+            var measure = CandidateMeasure(floor: settings.floor, services: services, threads: threads, subject: subject,
+                                           sourceBanding: sourceBanding)
+            let attempt = try search(subject, with: codec, measure: &measure, warm: plan.warmStarts[id], cold: plan.coldStarts[id],
+                                     ceiling: ceiling, overhead: lossy ? overhead(codec) : 0)
+            sourceBanding = measure.sourceBanding
+            traces.append((id, attempt.iterations))
+            if let encoded = attempt.encoded { results.append(encoded) }
+        }
+        guard let chosen = strategy.pick(results) else { throw EngineError(.usage, "no codec to try") }
+        return EncodeResult(chosen: chosen, traces: traces)
+    }
+
+    /// One codec's attempt: its best encoding, or nil when it was held under a ceiling
+    /// that nothing met; and every evaluation it made.
+    private struct Attempt {
+        var encoded: EncodedCandidate?
+        var iterations: [SearchIteration]
+    }
+
+    /// The best encoding with one codec: the search for a lossy profile (falling back
+    /// to lossless), a lossless encode otherwise.
+    ///
+    /// With a `ceiling` (`auto`: a codec that must beat one already searched), the
+    /// search stays at or below it and evaluates it first; when even the ceiling misses
+    /// the floors the codec cannot win, and the attempt has no encoding (and no lossless
+    /// fallback is made).
+    private func search(_ subject: EncodeSubject, with codec: any Codec, measure: inout CandidateMeasure,
+                        warm warmStart: QualitySearch.WarmStart?, cold coldStart: QualitySearch.WarmStart?,
+                        ceiling: Double?, overhead: Int) throws -> Attempt {
+        let pixels = subject.pixels
+        guard !settings.profile.isLossless, codec.supportsLossy else {
+            let e = try lossless(subject, with: codec, measure: &measure, fellBack: false, stop: nil, trace: [])
+            return Attempt(encoded: e, iterations: e.iterations)
+        }
+        var range = codec.qualityRange
+        var warm = warmStart
+        let held = ceiling.map { $0 < range.upperBound } ?? false
+        if held, let ceiling {
+            range = range.lowerBound...max(range.lowerBound, ceiling)
+            // Start at the ceiling, stepping down along the slopes known for this codec.
+            let slopes = warmStart ?? coldStart
+            warm = .init(parameter: ceiling, marginSlope: slopes?.marginSlope, logSizeSlope: slopes?.logSizeSlope)
+        }
+        let search = QualitySearch(floor: settings.floor, range: range, sizeTolerance: settings.sizeTolerance,
+                                   maxIterations: settings.maxIterations, defaultStart: coldStart?.parameter,
+                                   logarithmic: codec.knob.scale == .logarithmic, sizeOverhead: overhead)
+        // Each candidate's decoded frame lives only inside its evaluation: what is kept
+        // is the payload and the digest of the samples as restored.
+        let outcome = try search.run(warm: warm, prior: coldStart) { p -> QualitySearch.Evaluation<(Data, String)> in
+            let payload = try codec.encode(pixels, mode: .lossy(quality: p))
+            let stored = try codec.decode(payload).pixels
+            let m = try measure.measure(stored, bytes: payload.count)
+            return .init(bytes: payload.count, measurement: m, payload: (payload, subject.restoredSHA256(stored)))
+        }
+        guard let best = outcome.best else {
+            if held { return Attempt(encoded: nil, iterations: outcome.iterations) }
+            let e = try lossless(subject, with: codec, measure: &measure, fellBack: true, stop: outcome.stop, trace: outcome.iterations)
+            return Attempt(encoded: e, iterations: e.iterations)
+        }
+        let e = EncodedCandidate(codec: codec, payload: best.evaluation.payload.0, decodedSHA256: best.evaluation.payload.1,
+                                 measurement: best.evaluation.measurement, parameter: best.parameter, fellBack: false,
+                                 stop: outcome.stop, iterations: outcome.iterations, next: outcome.next)
+        return Attempt(encoded: e, iterations: e.iterations)
+    }
+
+    /// The lossless encoding, appended to `trace` as its last evaluation.
+    private func lossless(_ subject: EncodeSubject, with codec: any Codec, measure: inout CandidateMeasure, fellBack: Bool,
+                          stop: QualitySearch.StopReason?, trace: [SearchIteration]) throws -> EncodedCandidate {
+        let payload = try codec.encode(subject.pixels, mode: .lossless)
+        let stored = try codec.decode(payload).pixels
+        let m: QualityMeasurement = stored == subject.pixels ? .identical(channels: subject.source.channels) : try measure.measure(stored)
+        var iterations = trace
+        iterations.append(SearchIteration(parameter: 0, bytes: payload.count, ssim: m.ssim, psnr: m.psnr, tileFloor: m.tileFloor,
+                                          grainRetention: m.grainRetention, pass: m.identical, lossless: true))
+        return EncodedCandidate(codec: codec, payload: payload, decodedSHA256: subject.restoredSHA256(stored), measurement: m,
+                                parameter: nil, fellBack: fellBack, stop: stop, iterations: iterations, next: nil)
+    }
+}
+
+/// Measures one codec's candidates against the frame's source.
+///
+/// A floor that is set decides, so it is measured on every candidate. Without it, grain
+/// retention and banding (about a decode each) decide nothing: they are measured only
+/// on a candidate that can be kept (one that passes and is smaller than every candidate
+/// kept so far), so the seal still reports them; the others' trace entries carry none.
+/// SSIMULACRA 2 (about a second a 4K frame) is measured only when it is a floor.
+struct CandidateMeasure {
+    let floor: QualityFloor
+    let services: EngineServices
+    let threads: Int
+    let subject: EncodeSubject
+    /// The source's CAMBI index, once measured (the same for every codec of a frame).
+    var sourceBanding: Double?
+    private var smallestPassing = Int.max
+
+    init(floor: QualityFloor, services: EngineServices, threads: Int, subject: EncodeSubject, sourceBanding: Double?) {
+        self.floor = floor
+        self.services = services
+        self.threads = threads
+        self.subject = subject
+        self.sourceBanding = sourceBanding
+    }
+
+    mutating func measure(_ stored: PixelBuffer, bytes: Int = 0) throws -> QualityMeasurement {
+        let pixels = subject.pixels
+        var m = try services.measure(pixels, stored, threads)
+        if subject.monochrome { m.ssimPerChannel = Array(repeating: m.ssim, count: subject.source.channels) }
+        if let grain = subject.grain, floor.grainRetention != nil || (floor.passes(m) && bytes < smallestPassing) {
+            m.setGrain(try grain.retention(decoded: stored, threads: threads))
+        }
+        if !floor.requiresIdentical, floor.needsBanding || (floor.passes(m) && bytes < smallestPassing) {
+            if sourceBanding == nil { sourceBanding = CAMBI.measure(pixels, threads: threads).score }
+            m.banding = CAMBI.measure(stored, threads: threads).score
+            m.bandingSource = sourceBanding
+        }
+        if floor.ssimulacra2 != nil {
+            m.ssimulacra2 = try SSIMULACRA2.score(reference: pixels, test: stored, transform: subject.display, threads: threads)
+        }
+        if floor.passes(m) { smallestPassing = min(smallestPassing, bytes) }
+        return m
+    }
+}

@@ -1,0 +1,92 @@
+import Codecs
+import Dispatch
+import Foundation
+
+/// One frame's way through a run, in one direction (DESIGN.md §1):
+///
+/// ```
+/// load → plan → encode → seal and write → record
+/// ```
+///
+/// - load (`LoadStage.swift`): read the source and analyse it;
+/// - plan (`PlanStage.swift`): where the search starts, from the shot history, and
+///   which codecs it tries (`CodecStrategy.swift`);
+/// - encode (`EncodeStage.swift`): the search per codec, with the lossless fallback;
+/// - seal and write (`WriteStage.swift`): the seal, the atomic write, the re-read proof;
+/// - record (`Catalog.record`): one catalog transaction for the frame.
+///
+/// Blocking stages run on `queue`, off the cooperative pool; only the plan touches the
+/// shared `ShotMemory` (twice: before the search, and after it to hand on what it
+/// found). A frame never throws: a failure is its report, recorded like a success.
+struct FramePipeline: Sendable {
+    var loader: FrameLoader
+    var encoder: FrameEncoder
+    var writer: FrameWriter
+    var strategy: CodecStrategy
+    var memory: ShotMemory
+    var catalog: Catalog
+    var runID: Int64
+    var agent: String
+    var queue: DispatchQueue
+
+    init(settings: CompressionSettings, services: EngineServices, framesFolder: URL, threads: Int, toolVersion: String,
+         memory: ShotMemory, catalog: Catalog, runID: Int64, queue: DispatchQueue) {
+        loader = FrameLoader(services: services)
+        encoder = FrameEncoder(settings: settings, services: services, threads: threads)
+        writer = FrameWriter(settings: settings, services: services, framesFolder: framesFolder, toolVersion: toolVersion)
+        strategy = CodecStrategy(choice: settings.codec)
+        self.memory = memory
+        self.catalog = catalog
+        self.runID = runID
+        agent = "reelpack \(toolVersion)"
+        self.queue = queue
+    }
+
+    /// Runs `item` through every stage.
+    /// - Parameter keptNeighbour: on a resumed run, the kept frame just before `item`,
+    ///   analysed again so a cut between them is seen as in an uninterrupted run.
+    func process(_ item: WorkItem, keptNeighbour: WorkItem? = nil) async -> FrameReport {
+        let entry = Catalog.FrameEntry(name: item.name, sequenceNumber: item.sequenceNumber, sourcePath: item.source.path)
+        var source: (info: FrameSourceInfo, features: FrameFeatures)?
+        var traces: [(codec: String, iterations: [SearchIteration])] = []
+        do {
+            let started = Date()
+            // load
+            let (loaded, neighbour) = try await run {
+                (try loader.load(item), keptNeighbour.flatMap { n in (try? loader.analyse(n)).map { (n.index, $0) } })
+            }
+            // plan
+            let plan = await memory.plan(index: item.index, analysis: loaded.analysis, keptNeighbour: neighbour,
+                                         strategy: strategy, grainFloor: encoder.settings.floor.grainRetention != nil)
+            source = (loaded.sourceInfo, plan.features)
+            // encode, seal and write
+            let written = try await run {
+                let subject = try EncodeSubject(loaded, features: plan.features, settings: encoder.settings, threads: encoder.threads)
+                var result = try encoder.encode(subject, plan: plan, strategy: strategy) { codec in
+                    writer.overhead(item, loaded, features: plan.features, monochrome: subject.monochrome, codec: codec)
+                }
+                return try writer.write(&result, item: item, loaded: loaded, subject: subject, plan: plan, started: started)
+            }
+            traces = written.traces.map { ($0.codec.rawValue, $0.iterations) }
+            await memory.learn(from: written, index: item.index, strategy: strategy)
+            // record
+            let record = Catalog.FrameRecord(entry: entry, source: source, traces: traces, outcome: .done(written.report))
+            try await run { try catalog.record(record, runID: runID, agent: agent) }
+            return written.report
+        } catch {
+            var report = FrameReport(source: item.source.path, status: .failed)
+            report.error = String(describing: error)
+            let record = Catalog.FrameRecord(entry: entry, source: source, traces: traces,
+                                             outcome: .failed(message: report.error ?? ""))
+            _ = try? await run { try catalog.record(record, runID: runID, agent: agent) }
+            return report
+        }
+    }
+
+    /// Runs blocking `body` on `queue` and resumes with its result.
+    private func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Swift.Result { try body() }) }
+        }
+    }
+}
