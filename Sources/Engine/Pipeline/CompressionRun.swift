@@ -93,10 +93,31 @@ public struct CompressionRun: Sendable {
         // would lie in.
         let listing = try SourceListing.listing(sources)
         try SourceListing.checkOutput(output, outsideOf: sources)
-        let items = listing.items
-        let fm = FileManager.default
         let lock = try OutputLock(folder: output)
         defer { lock.release() }
+        try prepareOutput()
+        let catalog = try Catalog(url: catalogURL)
+        let runID = try beginRun(in: catalog)
+        let (kept, todo) = try partition(listing.items, catalog: catalog)
+
+        let tracker = ProgressTracker(total: listing.items.count, kept: Array(kept.values), start: clock, callback: progress)
+        try await process(todo, of: listing.items, kept: kept, catalog: catalog, runID: runID, tracker: tracker)
+
+        var all = kept
+        for (index, report) in await tracker.reports { all[index] = report }
+        let reports = listing.items.map { all[$0.index] ?? FrameReport(source: $0.source.path, status: .failed) }
+        let summary = RunSummary(reports: reports, seconds: Date().timeIntervalSince(clock))
+        let result = Result(frames: reports, summary: summary, warnings: listing.warnings)
+        try writeManifest(catalog: catalog)
+        try AtomicFile.write(try result.summaryJSON(), to: summaryURL)
+        try catalog.endRun(runID, summary: String(decoding: try JSONEncoder().encode(summary), as: UTF8.self))
+        return result
+    }
+
+    /// Checks OUT may take this run (empty, or ours and resumed), creates OUT/frames
+    /// and removes temporary files an interrupted run left there.
+    private func prepareOutput() throws {
+        let fm = FileManager.default
         if !settings.resume {
             let existing = (try? fm.contentsOfDirectory(atPath: framesFolder.path))?.filter { !$0.hasPrefix(".") } ?? []
             if fm.fileExists(atPath: catalogURL.path) || !existing.isEmpty {
@@ -110,9 +131,11 @@ public struct CompressionRun: Sendable {
             throw EngineError(.io, file: framesFolder.path, "cannot create: \(error.localizedDescription)")
         }
         AtomicFile.removeLeftovers(in: framesFolder)
+    }
 
-        let catalog = try Catalog(url: catalogURL)
-        // A resumed run must make the files the interrupted one was making.
+    /// Records the run's start; a resumed run must make the files the interrupted one
+    /// was making.
+    private func beginRun(in catalog: Catalog) throws -> Int64 {
         if settings.resume, let json = try catalog.latestRunSettings(),
            let earlier = try? JSONDecoder().decode(CompressionSettings.self, from: Data(json.utf8)),
            !earlier.sameOutputs(as: settings) {
@@ -120,11 +143,13 @@ public struct CompressionRun: Sendable {
                               "was compressed with \(earlier.outputDescription); --resume continues a run with the same profile, floors and codec (asked: \(settings.outputDescription)), or choose another folder")
         }
         let settingsJSON = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)
-        let runID = try catalog.beginRun(settings: settingsJSON, note: settings.note, toolVersion: toolVersion)
-        let agent = "reelpack \(toolVersion)"
+        return try catalog.beginRun(settings: settingsJSON, note: settings.note, toolVersion: toolVersion)
+    }
 
-        // Frames an earlier run completed and whose output is intact are kept.
-        var keptReports: [Int: FrameReport] = [:]
+    /// The frames an earlier run completed whose output is intact and whose source is
+    /// unchanged (kept, by item index), and the frames to do.
+    private func partition(_ items: [WorkItem], catalog: Catalog) throws -> (kept: [Int: FrameReport], todo: [WorkItem]) {
+        var kept: [Int: FrameReport] = [:]
         var todo: [WorkItem] = []
         let completed = settings.resume ? try catalog.completedFrames() : [:]
         let recorded = settings.resume ? try catalog.recordedFrames() : [:]
@@ -135,12 +160,17 @@ public struct CompressionRun: Sendable {
                 var report = done.report
                 report.source = item.source.path
                 report.status = .kept
-                keptReports[item.index] = report
+                kept[item.index] = report
             } else {
                 todo.append(item)
             }
         }
+        return (kept, todo)
+    }
 
+    /// Runs `todo` through the frame pipeline, at most `settings.jobs` frames at once.
+    private func process(_ todo: [WorkItem], of items: [WorkItem], kept: [Int: FrameReport], catalog: Catalog, runID: Int64,
+                         tracker: ProgressTracker) async throws {
         let jobs = max(1, min(settings.jobs, todo.count))
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let memory = ShotMemory()
@@ -153,17 +183,16 @@ public struct CompressionRun: Sendable {
         // to start (their kept setting; their slopes were not kept). The kept frame
         // just before a redone one is analysed again when that frame is, so the cut
         // between them, if any, is seen as in an uninterrupted run.
-        for (index, report) in keptReports.sorted(by: { $0.key < $1.key }) {
+        for (index, report) in kept.sorted(by: { $0.key < $1.key }) {
             if let p = report.parameter, let codec = report.codec.flatMap(CodecID.init(rawValue:)) {
                 await memory.recordBoundary(.init(parameter: p), codec: codec, index: index)
             }
         }
         var keptBefore: [Int: WorkItem] = [:]
-        for item in todo where item.index > 0 && keptReports[item.index - 1] != nil {
+        for item in todo where item.index > 0 && kept[item.index - 1] != nil {
             keptBefore[item.index] = items[item.index - 1]
         }
         let keptNeighbours = keptBefore
-        let tracker = ProgressTracker(total: items.count, kept: Array(keptReports.values), start: clock, callback: progress)
         @Sendable func processNext() async throws -> Bool {
             guard let item = try await work.next() else { return false }
             let report = await pipeline.process(item, keptNeighbour: keptNeighbours[item.index])
@@ -175,7 +204,6 @@ public struct CompressionRun: Sendable {
             await tracker.add(report, index: item.index)
             return true
         }
-
         // The first frame runs alone, so the frames after it start warm (with several
         // jobs the next frames would otherwise all start before any frame is done).
         if jobs > 1 { _ = try await processNext() }
@@ -185,17 +213,6 @@ public struct CompressionRun: Sendable {
             }
             try await group.waitForAll()
         }
-
-        var all = keptReports
-        for (index, report) in await tracker.reports { all[index] = report }
-        let reports = items.map { all[$0.index] ?? FrameReport(source: $0.source.path, status: .failed) }
-        let summary = RunSummary(reports: reports, seconds: Date().timeIntervalSince(clock))
-        let result = Result(frames: reports, summary: summary, warnings: listing.warnings)
-
-        try writeManifest(catalog: catalog)
-        try AtomicFile.write(try result.summaryJSON(), to: summaryURL)
-        try catalog.endRun(runID, summary: String(decoding: try JSONEncoder().encode(summary), as: UTF8.self))
-        return result
     }
 
     /// `manifest-sha256.txt`: every output recorded done, BagIt style.
