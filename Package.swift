@@ -82,10 +82,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings),
+        // The command line reaches the parts through the Engine only.
         .executableTarget(
             name: "reelpack",
             dependencies: [
-                "ImageCore", "Formats", "Metrics", "Codecs", "Engine",
+                "Engine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),

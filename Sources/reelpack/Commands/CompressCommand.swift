@@ -34,15 +34,14 @@ struct CompressCommand: AsyncParsableCommand {
     var output: String
 
     @Option(help: "lossless, C0, C1 or C2.")
-    var profile: String
+    var profile: Profile
 
     @Option(help: "auto, j2k, htj2k or jxl.")
-    var codec: String = "auto"
+    var codec: CodecChoice = .auto
 
     @OptionGroup var floors: FloorOptions
 
-    @Option(help: "Frames in flight at once (default: the number of cores).")
-    var jobs: Int?
+    @OptionGroup var jobs: JobOptions
 
     @Option(name: .customLong("size-tolerance"),
             help: "Stop a frame's search once its file is within this share of the smallest passing size (0.02 = 2 %); larger takes fewer encodes and keeps slightly larger files.")
@@ -62,12 +61,9 @@ struct CompressCommand: AsyncParsableCommand {
     var json = false
 
     /// Checks the options; a problem is a usage error (exit status 2, DESIGN.md §5).
-    func checkOptions() throws(ValidationError) {
-        guard Profile(name: profile) != nil else { throw ValidationError("unknown profile \(profile): use lossless, C0, C1 or C2") }
-        guard CodecChoice(rawValue: codec.lowercased()) != nil else { throw ValidationError("unknown codec \(codec): use auto, j2k, htj2k or jxl") }
+    func validate() throws {
         try floors.check()
         if output.isEmpty { throw ValidationError("-o/--output must name a folder (it is empty)") }
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if !(sizeTolerance >= 0.001 && sizeTolerance <= 0.5) {
             throw ValidationError("--size-tolerance must be between 0.001 and 0.5 (a share of the file size: 0.02 is 2 %)")
         }
@@ -75,18 +71,8 @@ struct CompressCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        do {
-            try checkOptions()
-        } catch {
-            Output.error(error.message)
-            throw ExitCode(2)
-        }
-        guard let profile = Profile(name: profile), let choice = CodecChoice(rawValue: codec.lowercased()) else {
-            throw ExitCode(2)
-        }
         let floor = floors.floor(for: profile)
-        let settings = CompressionSettings(profile: profile, floor: floor, codec: choice,
-                                           jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+        let settings = CompressionSettings(profile: profile, floor: floor, codec: codec, jobs: jobs.count,
                                            resume: resume, note: note,
                                            sizeTolerance: sizeTolerance, maxIterations: maxIterations)
         let run = CompressionRun(sources: sources.map { URL(fileURLWithPath: $0) }, output: URL(fileURLWithPath: output),

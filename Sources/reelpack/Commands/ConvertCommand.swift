@@ -1,7 +1,6 @@
 import ArgumentParser
+import Engine
 import Foundation
-import Formats
-import ImageCore
 
 /// `reelpack convert SRC DST`: DPX ⇄ TIFF with metadata carried.
 ///
@@ -30,7 +29,7 @@ struct ConvertCommand: ParsableCommand {
     var overwrite = false
 
     func validate() throws {
-        guard Self.format(of: destination) != nil else {
+        guard FrameConversion.Target(path: destination) != nil else {
             // A usage error: exit code 2 (DESIGN.md §5).
             Output.error("cannot tell the output format of \(destination): use .dpx, .tif or .tiff")
             throw ExitCode(2)
@@ -38,99 +37,15 @@ struct ConvertCommand: ParsableCommand {
     }
 
     func run() throws {
-        try failingWithExitCode1 {
-            let src = URL(fileURLWithPath: source), dst = URL(fileURLWithPath: destination)
-            guard src.standardizedFileURL.resolvingSymlinksInPath().path != dst.standardizedFileURL.resolvingSymlinksInPath().path else {
-                throw FormatError(.io, file: destination, "is the input; refusing to overwrite it")
-            }
-            guard let target = Self.format(of: destination) else { return }
-            if !overwrite, FileManager.default.fileExists(atPath: dst.path) {
-                Output.error("\(destination): already exists (pass --overwrite to replace it)")
-                throw ExitCode(2)
-            }
-            let data: Data
-            do { data = try Data(contentsOf: src, options: .mappedIfSafe) } catch {
-                throw FormatError(.io, file: source, "cannot read: \(error.localizedDescription)")
-            }
-            let output = try Self.convert(data, name: source, to: target, outputName: destination)
-            try Self.writeAtomically(output, to: dst)
-            Output.note("\(source) → \(destination)")
-        }
-    }
-
-    /// The format an output path asks for, from its extension.
-    static func format(of path: String) -> ImageFormat? {
-        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
-        case "dpx": .dpx
-        case "tif", "tiff": .tiff
-        default: nil
-        }
-    }
-
-    /// Converts a file's bytes to `target`.
-    /// - Throws: `FormatError` naming the input (or the output for write failures).
-    static func convert(_ data: Data, name: String, to target: ImageFormat, outputName: String) throws -> Data {
-        switch (ImageFile.detectFormat(data), target) {
-        case (.dpx, .tiff):
-            let frame = try ImageFile.read(data, name: name)
-            let record = TIFFFrameRecord(bitDepth: frame.pixels.bitDepth, sourceFormat: "dpx", source: frame.rebuildRecord)
-            do {
-                return try TIFF.write(frame.pixels, metadata: frame.metadata, options: TIFFWriteOptions(frameRecord: record))
-            } catch {
-                throw error.naming(outputName)
-            }
-        case (.dpx, .dpx):
-            let frame = try ImageFile.read(data, name: name)
-            return try ImageFile.rebuild(pixels: frame.pixels, record: frame.rebuildRecord)
-        case (.tiff, _):
-            let info = try TIFF.info(data, name: name)
-            guard info.sampleFormat == "uint" else {
-                throw FormatError(.unsupported, file: name, "\(info.sampleFormat) samples cannot be carried in DPX or a Reelpack TIFF (unsigned integers only)")
-            }
-            guard [1, 3, 4].contains(info.samplesPerPixel) else {
-                throw FormatError(.unsupported, file: name, "\(info.samplesPerPixel) channels cannot be carried (1, 3 or 4)")
-            }
-            let image = try TIFF.read(data, name: name)
-            if target == .tiff {
-                return try TIFF.write(image.pixels, metadata: image.metadata,
-                                      options: TIFFWriteOptions(frameRecord: image.frameRecord))
-            }
-            if let record = image.frameRecord, record.sourceFormat == "dpx", let source = record.source {
-                do {
-                    return try ImageFile.rebuild(pixels: image.pixels, record: source)
-                } catch let error as FormatError {
-                    throw error.naming(name)
-                }
-            }
-            let depth = image.pixels.bitDepth
-            guard [8, 10, 12, 16].contains(depth) else {
-                throw FormatError(.unsupported, file: name, "\(depth)-bit samples cannot be carried in DPX (8, 10, 12 or 16)")
-            }
-            do {
-                return try DPXWriter.write(image.pixels, metadata: image.metadata,
-                                           options: DPXWriteOptions(packing: .filledA, byteOrder: .big))
-            } catch let error as FormatError {
-                throw error.naming(name)
-            }
-        case (nil, _):
-            throw FormatError(.unsupported, file: name, "not a DPX or TIFF file")
-        }
-    }
-
-    /// Writes `data` to a temporary file beside `url`, then renames it into place.
-    static func writeAtomically(_ data: Data, to url: URL) throws {
-        let temp = url.deletingLastPathComponent()
-            .appendingPathComponent(".reelpack-convert-\(String(UInt64.random(in: 0 ... .max), radix: 16)).partial")
         do {
-            try data.write(to: temp)
+            try FrameConversion.convert(source, to: destination, overwrite: overwrite)
+        } catch let error as EngineError where error.kind == .usage {
+            Output.error(error.description)
+            throw ExitCode(2)
         } catch {
-            try? FileManager.default.removeItem(at: temp)
-            throw FormatError(.io, file: url.path, "cannot write: \(error.localizedDescription)")
+            Output.error(String(describing: error))
+            throw ExitCode(1)
         }
-        guard rename(temp.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temp)
-            throw FormatError(.io, file: url.path, "cannot rename into place: \(reason)")
-        }
+        Output.note("\(source) → \(destination)")
     }
 }

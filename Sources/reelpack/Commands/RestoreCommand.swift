@@ -34,11 +34,9 @@ struct RestoreCommand: ParsableCommand {
     @Flag(help: "Restore frames that fail fixity against the manifest too, with a warning each.")
     var force = false
 
-    @Option(help: "Library threads in all, shared by the frames restored at once (default: the number of cores).")
-    var threads: Int?
+    @OptionGroup var threads: ThreadOptions
 
-    @Option(help: "Frames restored at once (default: the number of cores).")
-    var jobs: Int?
+    @OptionGroup var jobs: JobOptions
 
     @Flag(help: "Print one JSON document on stdout.")
     var json = false
@@ -48,15 +46,12 @@ struct RestoreCommand: ParsableCommand {
             throw ValidationError("unknown format \(format): use dpx or tiff")
         }
         if destination.isEmpty { throw ValidationError("-o/--output must name a folder (it is empty)") }
-        try ThreadOption.validate(threads)
-        try ThreadOption.validate(jobs, name: "--jobs")
     }
 
     func run() throws {
         let restorer = Restorer(output: URL(fileURLWithPath: folder), destination: URL(fileURLWithPath: destination),
                                 format: format.flatMap { Restorer.Format(rawValue: $0.lowercased()) },
-                                overwrite: overwrite, force: force, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
-                                jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+                                overwrite: overwrite, force: force, threads: threads.count, jobs: jobs.count,
                                 toolVersion: ReelpackVersion.string)
         var lastNote = Date()
         let report: Restorer.Report

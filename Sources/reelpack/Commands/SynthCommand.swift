@@ -1,7 +1,6 @@
 import ArgumentParser
+import Engine
 import Foundation
-import Formats
-import ImageCore
 
 /// `reelpack synth`: writes a synthetic film reel as a DPX sequence, the demo reel and
 /// a test source (see `FilmSynthesizer` for what each kind shows).
@@ -61,14 +60,14 @@ struct SynthCommand: ParsableCommand {
     var json = false
 
     /// Highest frame number that fits the 7-digit names.
-    static let maxFrameNumber = 9_999_999
+    static let maxFrameNumber = SyntheticReel.maxFrameNumber
 
     func validate() throws {
         guard frames >= 1, frames <= 1_000_000 else {
             throw ValidationError("--frames \(frames): give a number of frames from 1 to 1000000")
         }
         _ = try Self.parseSize(size)
-        guard FilmSynthesizer.supportedBitDepths.contains(bits) else {
+        guard SyntheticReel.supportedBitDepths.contains(bits) else {
             throw ValidationError("--bits \(bits): choose 10, 12 or 16 bits per sample (8 also works); "
                 + "film scans are usually 10-bit log DPX")
         }
@@ -90,12 +89,11 @@ struct SynthCommand: ParsableCommand {
     func run() throws {
         let (width, height) = try Self.parseSize(size)
         let synthKind = try Self.parseKind(kind)
-        let synthesizer: FilmSynthesizer
+        let reel: SyntheticReel
         do {
-            synthesizer = try FilmSynthesizer(width: width, height: height, bitDepth: bits, kind: synthKind,
-                                              seed: seed, grainSigma: grain)
-        } catch {
-            throw ValidationError(error.description)
+            reel = try SyntheticReel(width: width, height: height, bitDepth: bits, kind: synthKind, seed: seed, grainSigma: grain)
+        } catch let error as EngineError {
+            throw ValidationError(error.reason)
         }
 
         let folder = URL(fileURLWithPath: output, isDirectory: true)
@@ -115,7 +113,8 @@ struct SynthCommand: ParsableCommand {
         try failingWithExitCode1 {
             try fm.createDirectory(at: folder, withIntermediateDirectories: true)
             let began = Date()
-            try Self.writeFrames(synthesizer, folder: folder, names: names, start: start)
+            let progress = ProgressLog(total: names.count)
+            try reel.write(names: names, start: start, to: folder) { count, name in progress.done(count, name) }
             let seconds = Date().timeIntervalSince(began)
             Output.note(String(format: "synth: wrote %d frames (%@ … %@) to %@ in %.1f s (%.1f frames/s)",
                                frames, names[0], names[names.count - 1], folder.path, seconds,
@@ -125,44 +124,12 @@ struct SynthCommand: ParsableCommand {
             try Output.printJSON(SynthSummary(
                 directory: folder.path, pattern: "\(name)_%07d.dpx", firstFrame: start,
                 lastFrame: start + frames - 1, frameCount: frames, files: names, width: width, height: height,
-                bitDepth: bits, kind: synthKind.rawValue, seed: seed, grainSigma: synthesizer.grainSigma))
+                bitDepth: bits, kind: synthKind.rawValue, seed: seed, grainSigma: reel.grainSigma))
         }
-    }
-
-    // MARK: Writing
-
-    /// Renders and writes frames in parallel (one frame per core), reporting progress.
-    /// - Throws: the first `FormatError` or file-system error met; other frames stop.
-    static func writeFrames(_ synthesizer: FilmSynthesizer, folder: URL, names: [String], start: Int) throws {
-        let total = names.count
-        let progress = ProgressLog(total: total)
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, total))
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var index = worker
-            while index < total, !progress.failed {
-                do {
-                    let pixels = synthesizer.frame(index)
-                    let metadata = synthesizer.metadata(frameNumber: start + index, position: index + 1,
-                                                        length: total, fileName: names[index])
-                    let data = try DPXWriter.write(pixels, metadata: metadata)
-                    let url = folder.appendingPathComponent(names[index])
-                    do {
-                        try data.write(to: url, options: .atomic)
-                    } catch {
-                        throw FormatError(.io, file: url.path, "cannot write: \(error.localizedDescription)")
-                    }
-                    progress.done(names[index])
-                } catch {
-                    progress.fail(error)
-                }
-                index += workers
-            }
-        }
-        if let error = progress.firstError { throw error }
     }
 
     static func fileName(_ prefix: String, frame: Int) -> String {
-        String(format: "%@_%07d.dpx", prefix, frame)
+        SyntheticReel.fileName(prefix, frame: frame)
     }
 
     // MARK: Parsing
@@ -173,16 +140,16 @@ struct SynthCommand: ParsableCommand {
         guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]) else {
             throw ValidationError("--size \(text): \(teach)")
         }
-        guard w >= FilmSynthesizer.minimumWidth, h >= FilmSynthesizer.minimumHeight,
+        guard w >= SyntheticReel.minimumWidth, h >= SyntheticReel.minimumHeight,
               w <= 16384, h <= 16384 else {
-            throw ValidationError("--size \(text): each side must be from \(FilmSynthesizer.minimumWidth)×"
-                + "\(FilmSynthesizer.minimumHeight) up to 16384×16384 pixels; \(teach)")
+            throw ValidationError("--size \(text): each side must be from \(SyntheticReel.minimumWidth)×"
+                + "\(SyntheticReel.minimumHeight) up to 16384×16384 pixels; \(teach)")
         }
         return (w, h)
     }
 
-    static func parseKind(_ text: String) throws -> FilmSynthesizer.Kind {
-        guard let kind = FilmSynthesizer.Kind(rawValue: text.lowercased()) else {
+    static func parseKind(_ text: String) throws -> SyntheticReel.Kind {
+        guard let kind = SyntheticReel.Kind(rawValue: text.lowercased()) else {
             throw ValidationError("--kind \(text): choose grain (colour film with grain), bw (black-and-white "
                 + "film, R = G = B), gradient (smooth skies, shows banding), action (fast motion, scene cuts) "
                 + "or titles (title cards and subtitles)")
@@ -207,16 +174,14 @@ struct SynthSummary: Encodable {
     var grainSigma: Double
 }
 
-/// Progress on stderr from concurrent frame writers (a line rewritten in place on a
-/// terminal, periodic plain lines otherwise), and the first failure.
+/// Progress on stderr from concurrent frame writers: a line rewritten in place on a
+/// terminal, periodic plain lines otherwise.
 // @unchecked Sendable: every stored property is read and written under `lock` only.
 private final class ProgressLog: @unchecked Sendable {
     private let lock = NSLock()
     private let total: Int
     private let every: Int
     private let live: Bool
-    private var count = 0
-    private var error: (any Error)?
     private let began = Date()
 
     init(total: Int) {
@@ -225,12 +190,8 @@ private final class ProgressLog: @unchecked Sendable {
         every = live ? 1 : max(1, total / 20)
     }
 
-    var failed: Bool { lock.withLock { error != nil } }
-    var firstError: (any Error)? { lock.withLock { error } }
-
-    func done(_ name: String) {
+    func done(_ count: Int, _ name: String) {
         lock.withLock {
-            count += 1
             guard count % every == 0 || count == total else { return }
             let elapsed = Date().timeIntervalSince(began)
             let fps = Double(count) / max(elapsed, 1e-9)
@@ -243,9 +204,5 @@ private final class ProgressLog: @unchecked Sendable {
                 Output.note(line)
             }
         }
-    }
-
-    func fail(_ failure: any Error) {
-        lock.withLock { if error == nil { error = failure } }
     }
 }

@@ -26,24 +26,16 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "The source folder (or file) to check the outputs against.")
     var source: String?
 
-    @Option(help: "Library threads in all, shared by the outputs checked at once (default: the number of cores).")
-    var threads: Int?
+    @OptionGroup var threads: ThreadOptions
 
-    @Option(help: "Outputs checked at once (default: the number of cores).")
-    var jobs: Int?
+    @OptionGroup var jobs: JobOptions
 
     @Flag(help: "Print one JSON document on stdout.")
     var json = false
 
-    func validate() throws {
-        try ThreadOption.validate(threads)
-        try ThreadOption.validate(jobs, name: "--jobs")
-    }
-
     func run() throws {
         let verifier = Verifier(output: URL(fileURLWithPath: output), sources: source.map { URL(fileURLWithPath: $0) },
-                                threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
-                                jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+                                threads: threads.count, jobs: jobs.count,
                                 toolVersion: ReelpackVersion.string)
         let started = Date()
         var lastNote = Date()
