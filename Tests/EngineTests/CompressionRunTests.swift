@@ -54,7 +54,7 @@ struct CompressionRunTests {
             #expect(seal.sourceSHA256 == Digest.sha256(try Data(contentsOf: URL(fileURLWithPath: report.source))))
             #expect(seal.searchTrace.count == report.iterations)
             #expect(seal.profile == profile.rawValue)
-            #expect(report.mode == "lossy" && report.parameter != nil)
+            #expect(report.mode == .lossy && report.parameter != nil)
         }
         // Manifest and summary.
         let manifest = try String(contentsOf: out.appendingPathComponent("manifest-sha256.txt"), encoding: .utf8)
@@ -111,7 +111,7 @@ struct CompressionRunTests {
         let result = try await Self.run(src, out, floor: QualityFloor(ssim: 0.99999, psnr: 99, tileSSIM: 0.9999))
         let report = try #require(result.frames.first)
         #expect(result.succeeded)
-        #expect(report.fellBackToLossless && report.mode == "lossless" && report.identical == true)
+        #expect(report.fellBackToLossless && report.mode == .lossless && report.identical == true)
         #expect(result.summary.losslessFallbacks == 1)
     }
 

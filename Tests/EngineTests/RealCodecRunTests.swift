@@ -89,8 +89,7 @@ struct RealCodecRunTests {
 
     /// The payload bytes of the candidate a run kept, from its output's seal.
     static func keptPayloadBytes(_ out: URL, _ report: FrameReport) throws -> Int {
-        let name = try #require(report.codec), output = try #require(report.output)
-        let id = try #require(CodecID(rawValue: name))
+        let id = try #require(report.codec), output = try #require(report.output)
         let decoded = try CodecRegistry.codec(id).decode(try Data(contentsOf: out.appendingPathComponent(output)))
         let seal = try Seal.decode(try #require(decoded.seal))
         let kept = try #require(seal.searchTrace.first { $0.pass && $0.parameter == seal.parameter })
@@ -126,7 +125,7 @@ struct RealCodecRunTests {
                     let j2kEncodes = try catalog.count("iterations", where: "codec = 'j2k'")
                     let ht = try #require(kept[.htj2k]).bytes, j2 = try #require(kept[.j2k]).bytes
                     let expected = Double(j2) * CodecStrategy.autoMargin < Double(ht) ? "j2k" : "htj2k"
-                    #expect(report.codec == expected, "\(name): HTJ2K \(ht) B, JPEG 2000 \(j2) B")
+                    #expect(report.codec?.rawValue == expected, "\(name): HTJ2K \(ht) B, JPEG 2000 \(j2) B")
                     if expected == "htj2k" {
                         #expect(j2kEncodes <= 1, "\(name): JPEG 2000 needed \(j2kEncodes) encodes to lose")
                         #expect(kept[.auto]?.bytes == ht)
@@ -134,7 +133,7 @@ struct RealCodecRunTests {
                         // Its own search, started from the ceiling: within the size tolerance of a free search.
                         #expect(abs(Double(kept[.auto]!.bytes) / Double(j2) - 1) <= 0.021, "\(name): \(kept[.auto]!.bytes) vs \(j2)")
                     }
-                    winners.append(try #require(report.codec))
+                    winners.append(try #require(report.codec?.rawValue))
                 }
             }
         }
@@ -150,8 +149,7 @@ struct RealCodecRunTests {
                                               services: .rawFilesRealCodecs, toolVersion: "test").run()
         #expect(result.succeeded, "\(result.frames.compactMap(\.error))")
         let report = try #require(result.frames.first)
-        let codecName = try #require(report.codec)
-        let codec = try CodecRegistry.codec(try #require(CodecID(rawValue: codecName)))
+        let codec = try CodecRegistry.codec(try #require(report.codec))
         let decoded = try codec.decode(try Data(contentsOf: out.appendingPathComponent(try #require(report.output))))
         let sourceData = try Data(contentsOf: URL(fileURLWithPath: report.source))
         let seal = try Seal.decode(try #require(decoded.seal))

@@ -150,7 +150,7 @@ struct SearchWarmStartTests {
         let result = try await CompressionRun(sources: [src], output: dir.file("out"), settings: settings,
                                               services: .rawFilesRealCodecs, toolVersion: "t").run()
         let its = result.frames.map(\.iterations)
-        #expect(result.frames.allSatisfy { $0.status == .done && $0.mode == "lossy" })
+        #expect(result.frames.allSatisfy { $0.status == .done && $0.mode == .lossy })
         let codec = try EngineServices.standard.codec(try #require(choice.codecID), 1)
         var traces: [String] = []
         for report in result.frames {

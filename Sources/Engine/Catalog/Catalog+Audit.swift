@@ -91,9 +91,9 @@ extension Catalog {
         do {
             return try db.read(body)
         } catch let error as CatalogAuditError {
-            throw CatalogError(path: db.path, reason: "damaged catalog: \(error.reason)")
+            throw CatalogError(path: db.path, reason: "damaged catalog: \(error.reason)", cause: error)
         } catch {
-            throw CatalogError(path: db.path, reason: "damaged or unreadable catalog: \(error)")
+            throw CatalogError(path: db.path, reason: "damaged or unreadable catalog: \(error)", cause: error)
         }
     }
 }

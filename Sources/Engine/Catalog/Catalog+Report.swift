@@ -85,7 +85,7 @@ extension Catalog {
         do {
             return try db.read(body)
         } catch {
-            throw CatalogError(path: db.path, reason: "\(error)")
+            throw CatalogError(path: db.path, reason: "\(error)", cause: error)
         }
     }
 }

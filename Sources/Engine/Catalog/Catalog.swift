@@ -1,3 +1,4 @@
+import Codecs
 import Foundation
 import GRDB
 import ImageCore
@@ -29,7 +30,7 @@ public final class Catalog: Sendable {
         } catch let error as CatalogError {
             throw error
         } catch {
-            throw CatalogError(path: url.path, reason: "cannot open the catalog: \(error)")
+            throw CatalogError(path: url.path, reason: "cannot open the catalog: \(error)", cause: error)
         }
     }
 
@@ -246,12 +247,12 @@ public final class Catalog: Sendable {
                   parameter, ssim, psnr, tileFloor, maxError, identical, grainRetention, banding, bandingSource, ssimulacra2,
                   iterations, fellBackToLossless, monochromeStored, seconds, completedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [frameID, runID, r.output, r.outputBytes, r.outputSHA256, r.decodedSHA256, r.codec, r.mode,
+                """, arguments: [frameID, runID, r.output, r.outputBytes, r.outputSHA256, r.decodedSHA256, r.codec?.rawValue, r.mode?.rawValue,
                                  r.parameter, r.ssim, r.psnr, r.tileFloor, r.maxError, r.identical, r.grainRetention,
                                  r.banding, r.bandingSource, r.ssimulacra2,
                                  r.iterations, r.fellBackToLossless, r.monochromeStored, r.seconds, now()])
             try db.execute(sql: "UPDATE frames SET status = 'done', runId = ? WHERE id = ?", arguments: [runID, frameID])
-            let detail = "\(r.mode ?? "") \(r.codec ?? "")\(r.parameter.map { " q=\(String(format: "%.4f", $0))" } ?? ""), "
+            let detail = "\(r.mode?.rawValue ?? "") \(r.codec?.rawValue ?? "")\(r.parameter.map { " q=\(String(format: "%.4f", $0))" } ?? ""), "
                 + "\(r.sourceBytes ?? 0) → \(r.outputBytes ?? 0) bytes, SSIM \(String(format: "%.5f", r.ssim ?? 0))"
                 + (r.fellBackToLossless ? ", no lossy setting met the floors" : "")
             try insertEvent(db, runID: runID, frameID: frameID, type: "compression", agent: agent, outcome: "success", detail: detail)
@@ -341,8 +342,8 @@ public final class Catalog: Sendable {
                 report.outputBytes = try Self.plausibleSize(row, "outputBytes")
                 report.outputSHA256 = try row.decode(forColumn: "outputSHA256")
                 report.decodedSHA256 = try row.decode(forColumn: "decodedSHA256")
-                report.codec = try row.decode(forColumn: "codec")
-                report.mode = try row.decode(forColumn: "mode")
+                report.codec = try (row.decode(forColumn: "codec") as String?).flatMap(CodecID.init(rawValue:))
+                report.mode = try (row.decode(forColumn: "mode") as String?).flatMap(FrameReport.Mode.init(rawValue:))
                 report.parameter = try row.decode(forColumn: "parameter")
                 report.ssim = try row.decode(forColumn: "ssim")
                 report.psnr = try row.decode(forColumn: "psnr")
@@ -413,7 +414,7 @@ public final class Catalog: Sendable {
         do {
             return try db.write(body)
         } catch {
-            throw CatalogError(path: db.path, reason: "\(error)")
+            throw CatalogError(path: db.path, reason: "\(error)", cause: error)
         }
     }
 
@@ -434,5 +435,13 @@ public struct CatalogError: Error, Sendable, CustomStringConvertible {
     public var path: String
     /// What went wrong.
     public var reason: String
+    /// The database error underneath, when one caused this.
+    public var cause: (any Error)?
     public var description: String { "\(path): \(reason)" }
+
+    public init(path: String, reason: String, cause: (any Error)? = nil) {
+        self.path = path
+        self.reason = reason
+        self.cause = cause
+    }
 }

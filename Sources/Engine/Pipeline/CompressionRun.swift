@@ -128,7 +128,7 @@ public struct CompressionRun: Sendable {
         do {
             try fm.createDirectory(at: framesFolder, withIntermediateDirectories: true)
         } catch {
-            throw EngineError(.io, file: framesFolder.path, "cannot create: \(error.localizedDescription)")
+            throw EngineError(.io, file: framesFolder.path, "cannot create: \(error.localizedDescription)", cause: error)
         }
         AtomicFile.removeLeftovers(in: framesFolder)
     }
@@ -184,7 +184,7 @@ public struct CompressionRun: Sendable {
         // just before a redone one is analysed again when that frame is, so the cut
         // between them, if any, is seen as in an uninterrupted run.
         for (index, report) in kept.sorted(by: { $0.key < $1.key }) {
-            if let p = report.parameter, let codec = report.codec.flatMap(CodecID.init(rawValue:)) {
+            if let p = report.parameter, let codec = report.codec {
                 await memory.recordBoundary(.init(parameter: p), codec: codec, index: index)
             }
         }

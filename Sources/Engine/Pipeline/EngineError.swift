@@ -19,11 +19,15 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
     /// The file concerned, when there is one.
     public var file: String?
     public var reason: String
+    /// The error underneath, when one caused this (a file system or codec error), kept
+    /// whole for callers that act on it; `reason` already says it in words.
+    public var cause: (any Error)?
 
-    public init(_ kind: Kind, file: String? = nil, _ reason: String) {
+    public init(_ kind: Kind, file: String? = nil, _ reason: String, cause: (any Error)? = nil) {
         self.kind = kind
         self.file = file
         self.reason = reason
+        self.cause = cause
     }
 
     public var description: String { file.map { "\($0): \(reason)" } ?? reason }

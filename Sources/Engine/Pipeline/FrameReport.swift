@@ -1,3 +1,4 @@
+import Codecs
 import Foundation
 import ImageCore
 
@@ -37,9 +38,14 @@ public struct FrameReport: Sendable, Codable, Equatable {
     /// Search evaluations made (lossless encodes included).
     public var iterations: Int
     public var status: Status
-    /// Codec id, `"lossless"`/`"lossy"`, and the quality parameter kept.
-    public var codec: String?
-    public var mode: String?
+    /// How the kept file was encoded.
+    public enum Mode: String, Sendable, Codable {
+        case lossless, lossy
+    }
+
+    /// The codec, the mode, and the quality parameter kept.
+    public var codec: CodecID?
+    public var mode: Mode?
     public var parameter: Double?
     public var fellBackToLossless: Bool
     public var monochromeStored: Bool
@@ -101,8 +107,8 @@ public struct FrameReport: Sendable, Codable, Equatable {
         ssimulacra2 = try c.decodeIfPresent(Double.self, forKey: .ssimulacra2)
         iterations = try c.decodeIfPresent(Int.self, forKey: .iterations) ?? 0
         status = try c.decode(Status.self, forKey: .status)
-        codec = try c.decodeIfPresent(String.self, forKey: .codec)
-        mode = try c.decodeIfPresent(String.self, forKey: .mode)
+        codec = try c.decodeIfPresent(CodecID.self, forKey: .codec)
+        mode = try c.decodeIfPresent(Mode.self, forKey: .mode)
         parameter = try c.decodeIfPresent(Double.self, forKey: .parameter)
         fellBackToLossless = try c.decodeIfPresent(Bool.self, forKey: .fellBackToLossless) ?? false
         monochromeStored = try c.decodeIfPresent(Bool.self, forKey: .monochromeStored) ?? false

@@ -44,7 +44,7 @@ struct FrameLoader: Sendable {
         do {
             return try Data(contentsOf: item.source, options: .mappedIfSafe)
         } catch {
-            throw EngineError(.io, file: item.source.path, "cannot read: \(error.localizedDescription)")
+            throw EngineError(.io, file: item.source.path, "cannot read: \(error.localizedDescription)", cause: error)
         }
     }
 }

@@ -18,7 +18,7 @@ final class OutputLock: Sendable {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw EngineError(.io, file: folder.path, "cannot create: \(error.localizedDescription)")
+            throw EngineError(.io, file: folder.path, "cannot create: \(error.localizedDescription)", cause: error)
         }
         let path = folder.appendingPathComponent(Self.fileName).path
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)

@@ -57,8 +57,8 @@ struct FrameWriter: Sendable {
         report.outputBytes = outputBytes
         report.record(chosen.measurement)
         report.iterations = result.traces.reduce(0) { $0 + $1.iterations.count }
-        report.codec = chosen.codec.id.rawValue
-        report.mode = chosen.parameter == nil ? "lossless" : "lossy"
+        report.codec = chosen.codec.id
+        report.mode = chosen.parameter == nil ? .lossless : .lossy
         report.parameter = chosen.parameter
         report.fellBackToLossless = chosen.fellBack
         report.monochromeStored = subject.monochrome

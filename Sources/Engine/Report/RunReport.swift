@@ -24,7 +24,7 @@ public enum RunReport {
         let frames = try catalog.frameReports()
         let settings = history.latestSettings
         let floor = settings?.floor
-        let codecs = Set(frames.compactMap(\.codec)).sorted()
+        let codecs = Set(frames.compactMap { $0.codec?.rawValue }).sorted()
         let tool = "reelpack \(history.toolVersion ?? "")".trimmingCharacters(in: .whitespaces)
         var notes: [String] = []
 

@@ -40,7 +40,7 @@ enum AtomicFile {
             throw error
         } catch {
             try? FileManager.default.removeItem(at: tmp)
-            throw EngineError(.io, file: url.path, "cannot write: \(error.localizedDescription)")
+            throw EngineError(.io, file: url.path, "cannot write: \(error.localizedDescription)", cause: error)
         }
     }
 

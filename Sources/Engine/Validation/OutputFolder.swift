@@ -50,7 +50,7 @@ public struct OutputFolder: Sendable {
         do {
             text = try String(contentsOf: manifestURL, encoding: .utf8)
         } catch {
-            throw EngineError(.io, file: manifestURL.path, "cannot read the manifest: \(error.localizedDescription)")
+            throw EngineError(.io, file: manifestURL.path, "cannot read the manifest: \(error.localizedDescription)", cause: error)
         }
         var digests: [String: String] = [:]
         var problems: [String] = []
@@ -127,7 +127,7 @@ public struct OutputFolder: Sendable {
         do {
             seal = try Seal.decode(sealBytes)
         } catch {
-            throw EngineError(.verificationFailed, file: name, "the seal cannot be read: \(error)")
+            throw EngineError(.verificationFailed, file: name, "the seal cannot be read: \(error)", cause: error)
         }
         let restored = seal.monochromeStored ? try Monochrome.expand(frame.pixels, to: seal.channels) : frame.pixels
         return DecodedOutput(codec: id, stored: frame.pixels, restored: restored, seal: seal)

@@ -123,7 +123,7 @@ public struct Restorer: Sendable {
         do {
             try fm.createDirectory(at: destination, withIntermediateDirectories: true)
         } catch {
-            throw EngineError(.usage, file: destination.path, "cannot create: \(error.localizedDescription)")
+            throw EngineError(.usage, file: destination.path, "cannot create: \(error.localizedDescription)", cause: error)
         }
         Self.removeStaleTemporaries(in: destination)
         let files = folder.frameFiles()
