@@ -242,8 +242,7 @@ enum EngineBench {
             let returned = reel.sequence && history.isReturn(index: i, codec: codec.id)
             let warm = reel.sequence && !(returned && noReturns) ? history.warmStart(index: i, codec: codec.id) : nil
             let prior = history.coldStart(codec: codec.id, grainFloorFor: floor.grainRetention != nil ? i : nil)
-            let search = QualitySearch(floor: floor, range: codec.qualityRange, sizeTolerance: tolerance, defaultStart: prior?.parameter,
-                                       logarithmic: logarithmic, sizeOverhead: overhead)
+            let search = QualitySearch(knob: codec.knob, floor: floor, sizeTolerance: tolerance, prior: prior, sizeOverhead: overhead)
             let evaluate = evaluator(i)
             let t0 = Date()
             let outcome = try search.run(warm: warm, prior: prior, evaluate: evaluate)

@@ -242,15 +242,7 @@ public final class Catalog: Sendable {
 
     private static func recordResult(_ db: Database, frameID: Int64, runID: Int64, _ r: FrameReport, agent: String) throws {
         do {
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO results (frameId, runId, output, outputBytes, outputSHA256, decodedSHA256, codec, mode,
-                  parameter, ssim, psnr, tileFloor, maxError, identical, grainRetention, banding, bandingSource, ssimulacra2,
-                  iterations, fellBackToLossless, monochromeStored, seconds, completedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [frameID, runID, r.output, r.outputBytes, r.outputSHA256, r.decodedSHA256, r.codec?.rawValue, r.mode?.rawValue,
-                                 r.parameter, r.ssim, r.psnr, r.tileFloor, r.maxError, r.identical, r.grainRetention,
-                                 r.banding, r.bandingSource, r.ssimulacra2,
-                                 r.iterations, r.fellBackToLossless, r.monochromeStored, r.seconds, now()])
+            try ResultRecord(r, frameID: frameID, runID: runID, completedAt: now()).insert(db, onConflict: .replace)
             try db.execute(sql: "UPDATE frames SET status = 'done', runId = ? WHERE id = ?", arguments: [runID, frameID])
             let detail = "\(r.mode?.rawValue ?? "") \(r.codec?.rawValue ?? "")\(r.parameter.map { " q=\(String(format: "%.4f", $0))" } ?? ""), "
                 + "\(r.sourceBytes ?? 0) → \(r.outputBytes ?? 0) bytes, SSIM \(String(format: "%.5f", r.ssim ?? 0))"
@@ -337,27 +329,8 @@ public final class Catalog: Sendable {
             for row in rows {
                 let name: String = try row.decode(forColumn: "name")
                 var report = FrameReport(source: try row.decode(forColumn: "sourcePath"), status: .kept)
-                report.output = try row.decode(forColumn: "output")
                 report.sourceBytes = try Self.plausibleSize(row, "sourceBytes")
-                report.outputBytes = try Self.plausibleSize(row, "outputBytes")
-                report.outputSHA256 = try row.decode(forColumn: "outputSHA256")
-                report.decodedSHA256 = try row.decode(forColumn: "decodedSHA256")
-                report.codec = try (row.decode(forColumn: "codec") as String?).flatMap(CodecID.init(rawValue:))
-                report.mode = try (row.decode(forColumn: "mode") as String?).flatMap(FrameReport.Mode.init(rawValue:))
-                report.parameter = try row.decode(forColumn: "parameter")
-                report.ssim = try row.decode(forColumn: "ssim")
-                report.psnr = try row.decode(forColumn: "psnr")
-                report.tileFloor = try row.decode(forColumn: "tileFloor")
-                report.maxError = try row.decode(forColumn: "maxError")
-                report.identical = try row.decode(forColumn: "identical")
-                report.grainRetention = try row.decode(forColumn: "grainRetention")
-                report.banding = try row.decode(forColumn: "banding")
-                report.bandingSource = try row.decode(forColumn: "bandingSource")
-                report.ssimulacra2 = try row.decode(forColumn: "ssimulacra2")
-                report.iterations = try row.decode(forColumn: "iterations")
-                report.fellBackToLossless = try row.decode(forColumn: "fellBackToLossless")
-                report.monochromeStored = try row.decode(forColumn: "monochromeStored")
-                report.seconds = try row.decode(forColumn: "seconds")
+                try ResultRecord(row: row).apply(to: &report, frame: name)
                 out[name] = CompletedFrame(name: name, report: report)
             }
             return out

@@ -129,9 +129,8 @@ struct FrameEncoder: Sendable {
             let slopes = warmStart ?? coldStart
             warm = .init(parameter: ceiling, marginSlope: slopes?.marginSlope, logSizeSlope: slopes?.logSizeSlope)
         }
-        let search = QualitySearch(floor: settings.floor, range: range, sizeTolerance: settings.sizeTolerance,
-                                   maxIterations: settings.maxIterations, defaultStart: coldStart?.parameter,
-                                   logarithmic: codec.knob.scale == .logarithmic, sizeOverhead: overhead)
+        let search = QualitySearch(knob: codec.knob, floor: settings.floor, range: range, sizeTolerance: settings.sizeTolerance,
+                                   maxIterations: settings.maxIterations, prior: coldStart, sizeOverhead: overhead)
         // Each candidate's decoded frame lives only inside its evaluation: what is kept
         // is the payload and the digest of the samples as restored.
         let outcome = try search.run(warm: warm, prior: coldStart) { p -> QualitySearch.Evaluation<(Data, String)> in

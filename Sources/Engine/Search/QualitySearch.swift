@@ -1,3 +1,4 @@
+import Codecs
 import Foundation
 
 /// The decision module: finds the smallest encoding that meets a `QualityFloor`,
@@ -70,6 +71,15 @@ public struct QualitySearch: Sendable {
         if self.logarithmic, parameterResolution == nil {
             self.parameterResolution = (log(range.upperBound) - log(range.lowerBound)) / 1000
         }
+    }
+
+    /// The search for a codec's knob: over its range (or `range`, a part of it) and on
+    /// its scale, starting from `prior`'s parameter when the frame has no warm start.
+    /// The engine's encode stage and the search benchmark both build their searches here.
+    public init(knob: QualityKnob, floor: QualityFloor, range: ClosedRange<Double>? = nil, sizeTolerance: Double = 0.02,
+                maxIterations: Int = 12, prior: WarmStart?, sizeOverhead: Int = 0) {
+        self.init(floor: floor, range: range ?? knob.range, sizeTolerance: sizeTolerance, maxIterations: maxIterations,
+                  defaultStart: prior?.parameter, logarithmic: knob.scale == .logarithmic, sizeOverhead: sizeOverhead)
     }
 
     /// What one evaluation gives back: the encoded size, its measurement, and the
