@@ -206,7 +206,9 @@ public final class ReviewAPI: Sendable {
         let decoded = needsOutput ? try await outputFrame(frame, output: output) : nil
         let geometry = (source ?? decoded)!.pixels
         let transform = library.transform(metadata: source?.metadata ?? decoded?.metadata ?? frame.metadata)
-        let headers = ["X-Reelpack-Transform": transform.name, "X-Reelpack-Frame-Size": "\(geometry.width)x\(geometry.height)"]
+        // Header values are Latin-1 on the wire: the name (with its arrow) goes percent-encoded.
+        let headers = ["X-Reelpack-Transform": transform.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "",
+                       "X-Reelpack-Frame-Size": "\(geometry.width)x\(geometry.height)"]
         let picture: RGBImage
         switch view {
         case .heatError, .heatGrain, .heatBanding:

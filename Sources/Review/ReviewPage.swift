@@ -16,10 +16,10 @@ enum ReviewPage {
     .tabs button.on{background:#3d6fb6;border-color:#3d6fb6}
     #transform{margin-left:auto;color:#f2c14e}
     main{display:flex;height:calc(100vh - 38px)}
-    #list{width:420px;overflow:auto;border-right:1px solid #2a2f36;flex:none}
+    #list{flex:0 1 auto;max-width:48%;overflow:auto;border-right:1px solid #2a2f36}
     #list table{border-collapse:collapse;width:100%;font-size:12px}
     #list th,#list td{padding:2px 5px;border-bottom:1px solid #252a30;text-align:right;white-space:nowrap}
-    #list th{position:sticky;top:0;background:#1d2126;cursor:pointer}#list td:first-child,#list th:first-child{text-align:left}
+    #list th{position:sticky;background:#1d2126;cursor:pointer}#list tr.r1 th{top:0}#list tr.r2 th{top:20px}#list th.grp{text-align:center;border-left:1px solid #3a424c}#list td:first-child,#list th:first-child{text-align:left}
     #list tr.sel td{background:#2d4a73}#list tr:hover td{background:#242a31;cursor:pointer}.bad{color:#ff8a80}
     #right{flex:1;display:flex;flex-direction:column;min-width:0}
     #controls{padding:6px 10px;display:flex;flex-wrap:wrap;gap:8px;align-items:center;border-bottom:1px solid #2a2f36}
@@ -89,8 +89,8 @@ enum ReviewPage {
     function worstOf(f, key, high) { let w = null; for (let o=0;o<S.lib.outputs.length;o++){ const v = metric(f,o,key); if (v==null) continue; if (w==null || (high ? v>w : v<w)) w=v; } return w; }
     function renderList() {
       const outs = S.lib.outputs;
-      let h = "<tr><th data-sort=''>Frame</th>";
-      outs.forEach((o,i) => METRICS.forEach(([k,l]) => h += `<th data-sort="${k}" title="${esc(o.name)}: ${l}, click: worst first">${esc(o.profile)} ${l}</th>`));
+      let h = "<tr class='r1'><th data-sort='' rowspan='2'>Frame</th>" + outs.map(o => `<th class="grp" colspan="${METRICS.length}" title="${esc(o.name)}">${esc(o.profile)}</th>`).join("") + "</tr><tr class='r2'>";
+      outs.forEach((o,i) => METRICS.forEach(([k,l]) => h += `<th data-sort="${k}" title="${esc(o.name)}: ${l}; click: worst first over every folder">${l}</th>`));
       $("listHead").innerHTML = h + "</tr>";
       let frames = S.lib.frames.slice();
       if (S.sort) { const m = METRICS.find(x=>x[0]===S.sort); const high = m[3];
@@ -131,7 +131,8 @@ enum ReviewPage {
       const W = pane.clientWidth, H = pane.clientHeight;
       if (!fr.w || !fr.h) return {crop:{step:1}, scale:1, x:0, y:0};
       if (S.zoom === 0) { const step = Math.max(1, Math.ceil(Math.max(fr.w / W, fr.h / H)));
-        return {crop:{x:0,y:0,w:fr.w,h:fr.h,step:step}, scale:1, x:0, y:0}; }
+        const tw = Math.ceil(fr.w / step), th = Math.ceil(fr.h / step);
+        return {crop:{x:0,y:0,w:fr.w,h:fr.h,step:step}, scale:Math.min(W / tw, H / th), x:0, y:0}; }
       const z = S.zoom, w = Math.min(fr.w, Math.ceil(W / z)), h = Math.min(fr.h, Math.ceil(H / z));
       let x = Math.round(S.cx * fr.w - w / 2), y = Math.round(S.cy * fr.h - h / 2);
       x = Math.max(0, Math.min(fr.w - w, x)); y = Math.max(0, Math.min(fr.h - h, y));
@@ -154,7 +155,7 @@ enum ReviewPage {
           img.onload = () => { img.style.width = (img.naturalWidth * g.scale) + "px"; img.style.height = (img.naturalHeight * g.scale) + "px"; img.dataset.loaded = "1"; };
           fetch(tileURL(v, g.crop)).then(r => { const e = r.headers.get("X-Reelpack-Error");
             if (e) { const d = document.createElement("div"); d.className = "err"; d.textContent = e; pane.appendChild(d); }
-            const t = r.headers.get("X-Reelpack-Transform"); if (t) $("transform").textContent = "display: " + t;
+            const t = r.headers.get("X-Reelpack-Transform"); if (t) $("transform").textContent = "display: " + decodeURIComponent(t);
             return r.blob(); }).then(b => { img.src = URL.createObjectURL(b); });
           pane.appendChild(img); return img; });
         if (S.view === "wipe") { imgs[1].style.clipPath = `inset(0 0 0 ${S.wipe}%)`; pane.dataset.wipe = S.wipe; }
