@@ -202,8 +202,10 @@ public final class ReviewAPI: Sendable {
                 blind: Bool = false) async throws -> Response {
         let needsSource = view != .output && view != .heatBanding
         let needsOutput = view != .source && view != .grainSource
-        let source = needsSource ? try await sourceFrame(frame) : nil
-        let decoded = needsOutput ? try await outputFrame(frame, output: output) : nil
+        // Both decodes at once: a cold difference view waits for the slower one only.
+        async let sourceDecode = needsSource ? sourceFrame(frame) : nil
+        async let outputDecode = needsOutput ? outputFrame(frame, output: output) : nil
+        let source = try await sourceDecode, decoded = try await outputDecode
         let geometry = (source ?? decoded)!.pixels
         let transform = library.transform(metadata: source?.metadata ?? decoded?.metadata ?? frame.metadata)
         // Header values are Latin-1 on the wire: the name (with its arrow) goes percent-encoded.

@@ -69,8 +69,8 @@ enum ReviewPage {
     "use strict";
     const TOKEN = new URLSearchParams(location.search).get("token");
     function api(path, params) {
-      const q = new URLSearchParams(params || {}); if (TOKEN) q.set("token", TOKEN);
-      return path + "?" + q.toString();
+      const q = Object.assign({}, params || {}); if (TOKEN) q.token = TOKEN;
+      return path + "?" + Object.keys(q).map(k => encodeURIComponent(k) + "=" + encodeURIComponent(q[k])).join("&");
     }
     const S = {lib:null, frame:0, out:0, view:"side", gain:4, heat:"error", zoom:0, cx:0.5, cy:0.5, wipe:50, flickB:false,
                timer:null, sort:null, mode:"browse", session:null, item:0, score:null, guess:"", reviewer:null};

@@ -25,9 +25,9 @@ public struct ReviewServer: Sendable {
         let api = self.api
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             var query: [String: String] = [:]
-            for (key, value) in request.uri.queryParameters {
-                query[String(key)] = String(value).removingPercentEncoding ?? String(value)
-            }
+            // Values arrive percent-decoded (the page encodes with encodeURIComponent, so
+            // "+" is a plus, not a space).
+            for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
             var body: [UInt8] = []
             if request.method == .post {
                 let buffer = try await request.body.collect(upTo: Self.maxBody)

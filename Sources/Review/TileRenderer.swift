@@ -64,7 +64,7 @@ public enum TileRenderer {
             let pixels = transform.renderRGB8(frame, x: crop.x, y: crop.y, width: crop.width, height: crop.height, table: lut)
             return RGBImage(width: crop.width, height: crop.height, pixels: pixels)
         }
-        return boxed(frame, crop: crop) { codes in codes.map { lut[$0] } }
+        return boxed(frame, crop: crop, table: lut)
     }
 
     /// The difference of `test` from `reference` as displayed: per channel, the absolute
@@ -149,39 +149,40 @@ public enum TileRenderer {
     }
 
     /// Box-averages `crop` of `frame` (each box's codes, per channel, rounded) and maps
-    /// each pixel's three codes to bytes with `map`.
-    static func boxed(_ frame: PixelBuffer, crop: Crop, map: ([Int]) -> [UInt8]) -> RGBImage {
+    /// each average through `table` (8-bit display values indexed by code).
+    static func boxed(_ frame: PixelBuffer, crop: Crop, table: [UInt8]) -> RGBImage {
         let w = crop.outputWidth, h = crop.outputHeight, step = crop.step
         let planes = frame.channels >= 3 ? [0, 1, 2] : [0, 0, 0]
         let maxCode = frame.maxValue
         var out = [UInt8](repeating: 0, count: w * h * 3)
-        var sums = [Int](repeating: 0, count: w * 3)
-        var counts = [Int](repeating: 0, count: w)
+        var sums = [Int](repeating: 0, count: w)
         frame.samples.withUnsafeBufferPointer { s in
-            for ty in 0..<h {
-                for i in sums.indices { sums[i] = 0 }
-                for i in counts.indices { counts[i] = 0 }
-                let y0 = crop.y + ty * step, y1 = min(crop.y + crop.height, y0 + step)
-                for (c, plane) in planes.enumerated() {
-                    let base = plane * frame.planeSize
-                    for y in y0..<y1 {
-                        let row = base + y * frame.width + crop.x
-                        for dx in 0..<crop.width {
-                            sums[(dx / step) * 3 + c] += Int(s[row + dx])
+            table.withUnsafeBufferPointer { t in
+                out.withUnsafeMutableBufferPointer { o in
+                    sums.withUnsafeMutableBufferPointer { sum in
+                        for ty in 0..<h {
+                            let y0 = crop.y + ty * step, y1 = min(crop.y + crop.height, y0 + step)
+                            for (c, plane) in planes.enumerated() {
+                                for i in 0..<w { sum[i] = 0 }
+                                let base = plane * frame.planeSize
+                                for y in y0..<y1 {
+                                    let row = base + y * frame.width + crop.x
+                                    var dx = 0, tx = 0
+                                    while dx < crop.width {
+                                        let end = min(crop.width, dx + step)
+                                        var acc = 0
+                                        for x in dx..<end { acc += Int(s[row + x]) }
+                                        sum[tx] += acc
+                                        dx = end; tx += 1
+                                    }
+                                }
+                                for tx in 0..<w {
+                                    let n = (min(crop.width, (tx + 1) * step) - tx * step) * (y1 - y0)
+                                    o[(ty * w + tx) * 3 + c] = t[min(maxCode, (sum[tx] + n / 2) / n)]
+                                }
+                            }
                         }
                     }
-                }
-                for tx in 0..<w {
-                    let x0 = tx * step, x1 = min(crop.width, x0 + step)
-                    counts[tx] = (x1 - x0) * (y1 - y0)
-                }
-                for tx in 0..<w {
-                    let n = counts[tx]
-                    let codes = (0..<3).map { min(maxCode, (sums[tx * 3 + $0] + n / 2) / n) }
-                    let bytes = map(codes)
-                    out[(ty * w + tx) * 3] = bytes[0]
-                    out[(ty * w + tx) * 3 + 1] = bytes[1]
-                    out[(ty * w + tx) * 3 + 2] = bytes[2]
                 }
             }
         }
