@@ -9,7 +9,7 @@ enum ReviewPage {
     <title>Reelpack review</title>
     <style>
     *{box-sizing:border-box}
-    body{margin:0;font:13px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#16191d;color:#dde2e7}
+    body{margin:0;overflow:hidden;font:13px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#16191d;color:#dde2e7}
     header{display:flex;gap:16px;align-items:center;padding:6px 12px;background:#0e1013;border-bottom:1px solid #2a2f36}
     header h1{font-size:15px;margin:0}button,select,input{font:inherit}
     .tabs button{background:#242a31;color:#dde2e7;border:1px solid #3a424c;padding:3px 10px;border-radius:4px;cursor:pointer}
@@ -109,8 +109,8 @@ enum ReviewPage {
     function select(id) { S.frame = id; S.cx = 0.5; S.cy = 0.5; renderList(); draw(); }
     function panes() {
       if (S.mode === "blind") {
-        if (S.view === "wipe") return [["wipe", ["A","B"]]];
-        if (S.view === "flicker") return [["flicker", ["A","B"]]];
+        if (S.view === "wipe") return [["wipe: A | B", ["A","B"]]];
+        if (S.view === "flicker") return [["flicker: A / B", ["A","B"]]];
         return [["A",["A"]],["B",["B"]]];
       }
       const o = S.lib.outputs[S.out] ? S.lib.outputs[S.out].name : "output";
@@ -190,7 +190,8 @@ enum ReviewPage {
       $("zoom").value = String(S.zoom); $("wipe").value = String(S.wipe); $("outSel").value = String(S.out);
       $("flickTimer").classList.toggle("on", !!S.timer);
       ["diff","grain","heat"].forEach(v => document.querySelector(`#views [data-view=${v}]`).style.display = S.mode === "blind" ? "none" : "");
-      $("outSel").disabled = S.mode === "blind";
+      ["diffGain","heatKind"].forEach(id => $(id).style.display = S.mode === "blind" ? "none" : "");
+      $("outSel").parentElement.style.display = S.mode === "blind" ? "none" : "";
       $("keys").innerHTML = (S.mode === "blind"
         ? "Keys: <kbd>0</kbd>–<kbd>5</kbd> score · <kbd>a</kbd>/<kbd>b</kbd> which is the original · <kbd>Enter</kbd> save &amp; next · <kbd>s</kbd> side by side · <kbd>w</kbd> wipe · <kbd>f</kbd> flicker · <kbd>Space</kbd> A/B · <kbd>t</kbd> flicker timer · <kbd>+</kbd>/<kbd>-</kbd> zoom · arrows pan · <kbd>[</kbd>/<kbd>]</kbd> move the wipe"
         : "Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous frame · <kbd>s</kbd> side by side · <kbd>w</kbd> wipe · <kbd>f</kbd> flicker · <kbd>Space</kbd> source/output · <kbd>t</kbd> flicker timer · <kbd>d</kbd> difference ×1/×4/×16 · <kbd>g</kbd> grain · <kbd>h</kbd> heat maps · <kbd>o</kbd> next output · <kbd>0</kbd> fit · <kbd>1</kbd>–<kbd>8</kbd> zoom · arrows pan · <kbd>[</kbd>/<kbd>]</kbd> move the wipe · drag to pan, double-click to zoom 1:1 there")
