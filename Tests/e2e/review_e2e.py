@@ -230,9 +230,11 @@ def main():
             body.send_keys("a" if n % 2 == 0 else "b")
             if n == 0:
                 driver.find_element(By.ID, "comment").send_keys("soft grain")
+            before = driver.find_element(By.ID, "blindPos").text
             driver.find_element(By.ID, "submit").click()
             given.append(score)
-            time.sleep(0.5)
+            # The next pair is drawn once the score is stored (or the summary once all are).
+            wait.until(lambda d: d.find_elements(By.ID, "summaryTable") or d.find_element(By.ID, "blindPos").text != before)
         wait.until(lambda d: d.find_elements(By.ID, "summaryTable"))
         check(True, "four pairs scored (2 frames × 2 folders); the page shows the summary")
 
