@@ -188,7 +188,7 @@ public final class ReviewAPI: Sendable {
                 throw ReviewError(.notFound, item.frame, "not in the library")
             }
             return try await render(view: side == item.sourceSide ? .source : .output, frame: frame, output: out,
-                                    query: query, blind: true)
+                                    query: query)
         } catch let error as ReviewError where error.kind == .missing || error.kind == .damaged {
             return errorTile(error, query: query)
         } catch let error as ReviewError {
@@ -198,8 +198,7 @@ public final class ReviewAPI: Sendable {
         }
     }
 
-    func render(view: View, frame: ReviewLibrary.Frame, output: Int, query: [String: String],
-                blind: Bool = false) async throws -> Response {
+    func render(view: View, frame: ReviewLibrary.Frame, output: Int, query: [String: String]) async throws -> Response {
         let needsSource = view != .output && view != .heatBanding
         let needsOutput = view != .source && view != .grainSource
         // Both decodes at once: a cold difference view waits for the slower one only.
