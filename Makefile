@@ -5,7 +5,7 @@ SWIFT        ?= swift
 DEMO_DIR     ?= demo
 BUILD_FLAGS  ?=
 
-.PHONY: deps demo test bench build release clean fuzz fuzz-short
+.PHONY: deps demo test e2e bench build release clean fuzz fuzz-short
 
 ## deps: install the C libraries, reference tools and Python packages (idempotent)
 deps:
@@ -21,10 +21,16 @@ release: deps
 demo: release
 	@bash scripts/demo.sh "$(DEMO_DIR)"
 
-## test: every test, debug build
+## test: every test, debug build, then the review's browser test (Tests/e2e)
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+	$(MAKE) e2e
+
+## e2e: `reelpack review` in headless Chromium (skips, saying why, only when Chromium cannot start)
+e2e:
+	@status=0; /usr/bin/python3 Tests/e2e/review_e2e.py --reelpack "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/reelpack" || status=$$?; \
+	  if [ $$status -eq 77 ]; then echo "review e2e skipped (see above)"; elif [ $$status -ne 0 ]; then exit $$status; fi
 
 ## bench: benchmarks against reference tools, release build (see BENCHMARKS.md)
 bench: release

@@ -43,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // MARK: C libraries (one system-library target each; Debian provides them)
@@ -82,17 +83,26 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings),
-        // The command line reaches the parts through the Engine only.
+        // The browser review server: thin routes over the Engine's catalogs and decoders.
+        .target(
+            name: "Review",
+            dependencies: [
+                "ImageCore", "Formats", "Metrics", "Codecs", "Engine",
+                // swift-metrics (under Hummingbird) also names a module Metrics: aliased so ours keeps its name.
+                .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
+            ],
+            swiftSettings: strictSettings),
+        // The command line reaches the parts through the Engine (and the review server) only.
         .executableTarget(
             name: "reelpack",
             dependencies: [
-                "Engine",
+                "Engine", "Review",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
         .executableTarget(
             name: "reelpack-bench",
-            dependencies: ["ImageCore", "Formats", "Metrics", "Codecs", "Engine", "TestSupport"],
+            dependencies: ["ImageCore", "Formats", "Metrics", "Codecs", "Engine", "Review", "TestSupport"],
             swiftSettings: strictSettings),
 
         // MARK: Tests
@@ -102,6 +112,10 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Formats", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strictSettings),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Formats", "Metrics", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ReviewTests",
+            dependencies: ["Review", "Engine", "ImageCore", "Formats", "Metrics", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"], swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]

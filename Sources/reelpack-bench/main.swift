@@ -15,6 +15,7 @@ let benchmarks: [String: () throws -> Void] = [
     "ssimulacra2": SSIMULACRA2Bench.run,
     "compare": CompareBench.run,
     "floors": FloorsBench.run,
+    "review": ReviewBench.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())

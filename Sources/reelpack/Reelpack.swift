@@ -26,6 +26,7 @@ struct Reelpack: AsyncParsableCommand {
             RestoreCommand.self,
             ReportCommand.self,
             CompareCommand.self,
+            ReviewCommand.self,
         ]
     )
 

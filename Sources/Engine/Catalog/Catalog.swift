@@ -11,7 +11,7 @@ import ImageCore
 /// Safe to share across tasks: GRDB's `DatabaseQueue` serialises every access.
 public final class Catalog: Sendable {
     /// The schema version this build writes (`PRAGMA user_version`).
-    public static let schemaVersion = 2
+    public static let schemaVersion = 3
     /// The catalog's file name inside the output folder.
     public static let fileName = "reelpack.sqlite"
 
@@ -140,6 +140,12 @@ public final class Catalog: Sendable {
                 t.add(column: "ssimulacra2", .double)
             }
             try db.execute(sql: "PRAGMA user_version = 2")
+        }
+        // v3: blind review sessions and their scores (Catalog+Review.swift). Older
+        // catalogs gain the two empty tables.
+        m.registerMigration("v3") { db in
+            try createReviewTables(db)
+            try db.execute(sql: "PRAGMA user_version = 3")
         }
         return m
     }
@@ -376,7 +382,8 @@ public final class Catalog: Sendable {
 
     /// Number of rows in `table` (for tests and reports).
     public func count(_ table: String, where condition: String = "1") throws -> Int {
-        let allowed: Set<String> = ["runs", "frames", "features", "iterations", "results", "errors", "events"]
+        let allowed: Set<String> = ["runs", "frames", "features", "iterations", "results", "errors", "events",
+                                     "reviewSessions", "reviewScores"]
         guard allowed.contains(table) else { return 0 }
         return try db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM \(table) WHERE \(condition)") ?? 0 }
     }

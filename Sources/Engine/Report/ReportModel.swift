@@ -81,6 +81,8 @@ public struct ReportModel: Sendable, Codable {
     public var seconds: Double
     /// What the latest run's source scan reported (gaps, mixed sizes, skipped files).
     public var warnings: [String]
+    /// Blind review scores of this folder's outputs (`reelpack review`), nil when none.
+    public var review: ReviewTable? = nil
 
     public init(settings: Settings, frames: [FrameReport], events: [Event] = [], worst: [WorstFrame] = [],
                 seconds: Double = 0, warnings: [String] = []) {

@@ -79,6 +79,8 @@ public enum ReportPage {
             page += "</tbody></table><p class=\"hint\">Heat map: largest absolute difference per cell, black (none) through red and yellow to white (the frame's 99th-percentile cell error, given under each map). Grain kept: the share of the source's grain each 64×64 tile keeps, red (none) through amber to green (all); grey tiles have no measurable grain. Banding: the output's CAMBI per 64×64 tile, green (none) to red (10 or more).</p></section>"
         }
 
+        if let review = model.review, review.hasScores { page += review.html }
+
         let failed = written.filter { $0.status == .failed }
         if !failed.isEmpty {
             page += "<section><h2>Failed frames</h2><table class=\"grid\"><thead><tr><th>Frame</th><th>Error</th></tr></thead><tbody>"

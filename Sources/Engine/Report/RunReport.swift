@@ -63,7 +63,13 @@ public enum RunReport {
                             notes: history.notes + (history.runCount > 1 ? ["\(history.runCount) runs (resumed)"] : [])),
             frames: frames, events: Array(events), worst: worst, seconds: history.seconds,
             warnings: warnings)
-        return (model, notes)
+        var reviewed = model
+        let scores = try catalog.reviewScores()
+        if !scores.isEmpty {
+            reviewed.review = ReviewTable(outputs: [(name: output.standardizedFileURL.lastPathComponent,
+                                                     profile: settings?.profile.rawValue ?? "unknown", scores: scores)])
+        }
+        return (reviewed, notes)
     }
 
     /// Builds the report and writes `report.html`, `frames.csv` and (when
