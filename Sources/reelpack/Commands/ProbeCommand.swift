@@ -127,6 +127,7 @@ struct ProbeCommand: ParsableCommand {
         r["descriptorName"] = .string(m.descriptor?.rawValue ?? "")
         r["packing"] = .string(l.packing.rawValue)
         r["byteOrder"] = .string(l.byteOrder.rawValue)
+        if l.samplesSpanRows { r["samplesSpanRows"] = .bool(true) }
         r["version"] = .string(h.file.version)
         r["imageDataOffset"] = .int(l.dataOffset)
         r["fileSize"] = .int(data.count)
