@@ -316,6 +316,12 @@ struct FrameProcessor: Sendable {
         guard !settings.profile.isLossless, codec.supportsLossy else {
             return attempt(try lossless(fellBack: false, reason: nil, trace: []))
         }
+        // SSIM cannot measure a frame smaller than its window: no lossy setting can be
+        // shown to meet the floors, so the frame is stored losslessly and says why.
+        let window = QualityMetrics.windowSize
+        if pixels.width < window || pixels.height < window {
+            return attempt(try lossless(fellBack: true, reason: Self.tooSmallToMeasure(pixels), trace: []))
+        }
         var range = codec.qualityRange
         var warm = warmStart
         let held = ceiling.map { $0 < range.upperBound } ?? false
@@ -344,6 +350,12 @@ struct FrameProcessor: Sendable {
         return attempt(Encoded(codec: codec, payload: best.evaluation.payload.0, decodedSHA256: best.evaluation.payload.1,
                                measurement: best.evaluation.measurement, parameter: best.parameter, fellBack: false,
                                stopReason: outcome.stopReason, iterations: outcome.iterations, next: outcome.next))
+    }
+
+    /// The stop reason of a frame stored losslessly because SSIM cannot measure it.
+    static func tooSmallToMeasure(_ p: PixelBuffer) -> String {
+        let w = QualityMetrics.windowSize
+        return "frame is \(p.width)×\(p.height), smaller than the \(w)×\(w) SSIM window: no lossy setting can be measured, stored losslessly"
     }
 
     /// `auto`'s limit for JPEG 2000 after HTJ2K was searched: its knob is the file size
