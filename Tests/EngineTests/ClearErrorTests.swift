@@ -73,12 +73,29 @@ import TestSupport
         try FileManager.default.createDirectory(at: summary.appendingPathComponent("blocked"), withIntermediateDirectories: true)
         var resume = settings
         resume.resume = true
+        // A process another test spawns may hold the first run's lock until it execs.
+        for _ in 0..<50 {
+            if let lock = try? OutputLock(folder: out) { lock.release(); break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
         let error = try await #require(throws: EngineError.self) {
             try await CompressionRun(sources: [src], output: out, settings: resume, services: services, toolVersion: "test").run()
         }
         #expect(error.file?.hasSuffix("summary.json") == true, "\(error)")
         #expect(error.reason.contains("1 of 4 frames were not processed or not recorded (reel_0086402.dpx)"), "\(error)")
         #expect(error.reason.contains("--resume"))
+    }
+
+    @Test("23: a full disk while restoring reads as the system says it, not as a Foundation error domain and code",
+          .enabled(if: FileManager.default.fileExists(atPath: "/dev/full")))
+    func fullDiskDuringRestoreIsPlain() throws {
+        // /dev/full fails every write with ENOSPC, as a full disk does.
+        let error = try #require(throws: (any Error).self) {
+            try Data(repeating: 1, count: 1 << 16).write(to: URL(fileURLWithPath: "/dev/full"))
+        }
+        let reason = Restorer.reason(error)
+        #expect(reason == String(cString: strerror(ENOSPC)), "\(reason)")
+        #expect(!reason.contains("Domain") && !reason.contains("error 6"), "\(reason)")
     }
 
     @Test("26: scanner luma whose samples span rows goes through compress lossless and restore byte for byte",
