@@ -30,14 +30,23 @@ mapfile -t FORMATS < <(find Sources/Formats -name '*.swift' | sort)
 module ImageCore "$B/ImageCore.o" -- "${IMAGECORE[@]}"
 module Formats "$B/Formats.o" -I Sources/CTIFF -- "${FORMATS[@]}"
 module Codecs "$B/Codecs.o" -- Sources/Codecs/Codec.swift Sources/Codecs/Container/*.swift
+# The seal and the value types it holds, straight from Engine (the rest of Engine needs
+# GRDB and swift-crypto); Metrics only for the types QualityMeasurement maps from.
+mapfile -t METRICS < <(find Sources/Metrics -name '*.swift' | sort)
+module Metrics "$B/Metrics.o" -- "${METRICS[@]}"
+module Engine "$B/Engine.o" -I Sources/CZlib -- Sources/Engine/Seal/Seal.swift Sources/Engine/Support/Zlib.swift \
+    Sources/Engine/Search/SearchIteration.swift Sources/Engine/Analysis/FrameFeatures.swift \
+    Sources/Engine/Analysis/TextDetector.swift Sources/Engine/Profiles/QualityFloor.swift \
+    Sources/Engine/Profiles/QualityMeasurement.swift
 
 harness() {  # harness NAME SEED_DIR OBJECTS...
     local name=$1 seeds=$2; shift 2
     local exe="$B/$name"
-    if [[ ! -x $exe || Fuzz/$name.swift -nt $exe || $B/Formats.stamp -nt $exe || $B/Codecs.stamp -nt $exe ]]; then
+    if [[ ! -x $exe || Fuzz/$name.swift -nt $exe || $B/Formats.stamp -nt $exe || $B/Codecs.stamp -nt $exe \
+          || $B/Engine.stamp -nt $exe ]]; then
         echo "fuzz: linking $name"
         # (gold warns once per AddressSanitizer helper symbol; the warnings say nothing)
-        "$SWIFTC" "${FLAGS[@]}" -I Sources/CTIFF "Fuzz/$name.swift" "$@" -ltiff -o "$exe" 2>&1 \
+        "$SWIFTC" "${FLAGS[@]}" -I Sources/CTIFF -I Sources/CZlib "Fuzz/$name.swift" "$@" -ltiff -lz -o "$exe" 2>&1 \
             | { grep -v "Cannot export local symbol" || true; }
         [[ -x $exe ]]
     fi
@@ -60,4 +69,5 @@ harness FuzzDPX "$B/seeds/dpx" "$B/ImageCore.o" "$B/Formats.o" || status=1
 harness FuzzTIFF "$B/seeds/tiff" "$B/ImageCore.o" "$B/Formats.o" || status=1
 harness FuzzContainer "$B/seeds/container" "$B/ImageCore.o" "$B/Codecs.o" || status=1
 harness FuzzRecord "$B/seeds/record" "$B/ImageCore.o" "$B/Formats.o" || status=1
+harness FuzzSeal "$B/seeds/seal" "$B/ImageCore.o" "$B/Formats.o" "$B/Metrics.o" "$B/Engine.o" || status=1
 exit $status

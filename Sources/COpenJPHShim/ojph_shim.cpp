@@ -27,6 +27,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include <mutex>
+#include <malloc.h>
 
 struct rp_ojph_result {
     std::vector<uint8_t> bytes;
@@ -131,8 +133,20 @@ void check_encode_params(const rp_ojph_encode_params &p, size_t sample_count) {
         throw shim_error{RP_OJPH_UNSUPPORTED, "code-block size must be powers of two from 4 to 1024, area at most 4096"};
 }
 
+/// OpenJPH 0.9's block coder reads memory it never wrote (valgrind: "conditional jump
+/// depends on uninitialised value" in codeblock::encode, on frames whose subbands end
+/// mid-quad, e.g. 780 pixels wide): the decoded samples do not depend on it, but the
+/// codestream's bytes do, so the same frame encoded twice could differ by a few bytes.
+/// glibc's M_PERTURB fills every block malloc hands out with one fixed byte, which makes
+/// what the coder reads, and so every encode, the same. Set once, for the process.
+void make_heap_deterministic() {
+    static std::once_flag once;
+    std::call_once(once, [] { mallopt(M_PERTURB, 0x5a); });
+}
+
 void encode(const uint16_t *samples, size_t sample_count, const rp_ojph_encode_params &p, rp_ojph_result *result) {
     check_encode_params(p, sample_count);
+    make_heap_deterministic();
     if (p.bit_depth < 16) {
         const uint16_t limit = uint16_t((1u << p.bit_depth) - 1);
         for (size_t i = 0; i < sample_count; ++i)

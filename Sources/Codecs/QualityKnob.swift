@@ -59,12 +59,13 @@ public struct QualityKnob: Sendable, Equatable {
     /// A knob for a codec without a lossy mode.
     public static let none = QualityKnob(range: 0...0, meaning: "none (lossless only)")
 
-    /// The setting that asks for a payload of `bytes` for a frame of this geometry, on a
-    /// target-size knob; nil on others.
-    public func setting(forPayloadBytes bytes: Int, width: Int, height: Int, channels: Int, bitDepth: Int) -> Double? {
+    /// The setting that asks for a payload of `bytes / divisor` for a frame of this
+    /// geometry, on a target-size knob; nil on others.
+    public func setting(forPayloadBytes bytes: Int, dividedBy divisor: Double = 1, width: Int, height: Int, channels: Int,
+                        bitDepth: Int) -> Double? {
         guard isTargetSize else { return nil }
         let raw = Double(width * height * channels * bitDepth) / 8
-        return 100 * Double(bytes) / raw
+        return 100 * Double(bytes) / divisor / raw
     }
 
     /// How far a grain floor's boundary moves along the knob when the frame's grain goes

@@ -144,6 +144,29 @@ import Testing
         }
     }
 
+    @Test("21: libjxl's trace on a corrupt codestream goes into the error, not onto stderr as lines of its own")
+    func libjxlTraceIsInTheError() throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let src = try CarelessUseTests.source(dir)
+        let out = dir.file("out")
+        #expect(try ReelpackBinary.run(["compress", src.path, "-o", out.path, "--profile", "lossless", "--codec", "jxl"]).status == 0)
+        let file = try #require(try FileManager.default.contentsOfDirectory(at: out.appendingPathComponent("frames"),
+                                                                           includingPropertiesForKeys: nil).first)
+        // Garble a stretch of the codestream (not its end): libjxl reads on and fails deep inside.
+        var data = try Data(contentsOf: file)
+        let from = data.count / 3
+        for i in from..<min(data.count, from + 200) { data[i] ^= 0x5A }
+        let bad = dir.file("garbled.jxl")
+        try data.write(to: bad)
+        let r = try ReelpackBinary.run(["probe", bad.path])
+        let lines = CarelessUseTests.text(r.stderr).split(separator: "\n")
+        #expect(r.status == 1)
+        #expect(lines.count == 1, "\(lines)")
+        #expect(lines.allSatisfy { !$0.hasPrefix("./lib/") }, "\(lines)")
+        #expect(lines.first?.contains(bad.path) == true)
+        #expect(lines.first?.contains("libjxl trace: ") == true, "\(lines)")
+    }
+
     @Test("23: probe on a folder, a FIFO or /dev/zero says what it is, without error domains")
     func notAFileIsNamed() throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }

@@ -177,6 +177,24 @@ struct ArchiveHardeningTests {
         #expect(report.summary.warnings.isEmpty)
     }
 
+    @Test("16: a check that could not run (the codec's threads would not start) is not recorded as a fixity failure")
+    func checkThatDidNotRunIsNotAFailure() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let (out, _) = try await Self.archive(dir, count: 2)
+        var services = EngineServices.standard
+        services.codec = { id, _ in
+            throw CodecError(.libraryFailure, codec: id, operation: "threads", detail: "cannot start 100000 threads")
+        }
+        let report = try Verifier(output: out, services: services, threads: 2, toolVersion: "test").run()
+        #expect(!report.passed)
+        #expect(report.frames.allSatisfy { $0.status == "not checked" && $0.problems.isEmpty && !$0.notRun.isEmpty })
+        let catalog = try Catalog(url: out.appendingPathComponent(Catalog.fileName))
+        let outcomes = try catalog.events(type: "fixity check").map(\.outcome)
+        #expect(outcomes.last == "incomplete" && !outcomes.contains("failure"), "\(outcomes)")
+        // With its codec back, the archive passes.
+        #expect(try Self.verify(out).passed)
+    }
+
     // MARK: 9-11: restore
 
     @Test("9: a frame that fails fixity is refused, or with force restored and said so")

@@ -85,6 +85,31 @@ struct TIFFMalformedTests {
         #expect(image.pixels.samples == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
     }
 
+    @Test("25: a strip at offset 0, or over the directory, is refused naming the file, not decoded from the header",
+          arguments: [0 as UInt32, 4, 20, 100])
+    func stripOverlappingHeaderOrDirectoryIsRefused(_ offset: UInt32) throws {
+        // The directory of `CraftedTIFF.image` spans bytes 8..<134.
+        let data = CraftedTIFF.image(width: 4, height: 2, stripOffset: offset)
+        let error = try #require(throws: FormatError.self) { try TIFF.read(data, name: "overlap.tif") }
+        #expect(error.kind == .malformed)
+        #expect(error.file == "overlap.tif")
+        #expect(error.reason.contains("strip 0") && error.reason.contains("overlaps the"), "\(error)")
+    }
+
+    @Test("25: PackBits declared over raw samples decodes to the wrong size and is refused naming the file")
+    func packBitsOverRawDataIsRefused() throws {
+        // 8 raw samples stored as they are, but declared PackBits: 0xC8 repeats the next byte 57 times.
+        let raw: [UInt8] = [200, 201, 202, 203, 204, 205, 206, 207]
+        let data = CraftedTIFF.image(width: 4, height: 2, compression: 32773, payload: raw)
+        let error = try #require(throws: FormatError.self) { try TIFF.read(data, name: "packbits.tif") }
+        #expect(error.kind == .malformed)
+        #expect(error.file == "packbits.tif")
+        #expect(error.reason.contains("strip 0"), "\(error)")
+        // Real PackBits of the same samples (one literal run of 8) reads.
+        let packed = CraftedTIFF.image(width: 4, height: 2, compression: 32773, payload: [7] + raw)
+        #expect(try TIFF.read(packed, name: "packbits.tif").pixels.samples == raw.map(UInt16.init))
+    }
+
     @Test("a damaged frame record is reported, not ignored")
     func damagedFrameRecord() throws {
         let frame = TestFrames.noise(channels: 1, bitDepth: 10)

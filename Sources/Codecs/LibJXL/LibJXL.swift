@@ -187,6 +187,18 @@ final class JXLDecoder {
     /// - Throws: `CodecError.malformedData` for corrupt or truncated data,
     ///   `.unsupportedInput` for float samples or depths above 16 bits.
     func decode(_ data: Data) throws(CodecError) -> JXLInterleavedImage {
+        // libjxl prints its internal trace on stderr when a codestream is corrupt: it
+        // goes into the error instead of onto the terminal.
+        try LibraryTrace.shared.run({ () throws(CodecError) -> JXLInterleavedImage in try decodeUntraced(data) },
+                                    annotate: { error, trace in
+            guard !trace.isEmpty else { return error }
+            var traced = error
+            traced.detail += "; libjxl trace: " + trace.joined(separator: " | ")
+            return traced
+        })
+    }
+
+    private func decodeUntraced(_ data: Data) throws(CodecError) -> JXLInterleavedImage {
         guard JxlDecoderSetParallelRunner(decoder, JxlThreadParallelRunner, runner.opaque) == JXL_DEC_SUCCESS else {
             throw CodecError(.libraryFailure, codec: .jxl, operation: "decode", detail: "setting the thread runner failed")
         }

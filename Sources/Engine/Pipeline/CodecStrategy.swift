@@ -34,8 +34,8 @@ struct CodecStrategy: Sendable {
     /// back to lossless, or when nothing was searched before.
     func ceiling(for codec: any Codec, candidates: Int, pixels: PixelBuffer, after done: [EncodedCandidate]) -> Double? {
         guard candidates > 1, let ht = done.first(where: { $0.codec.id == .htj2k }), ht.parameter != nil else { return nil }
-        return codec.knob.setting(forPayloadBytes: ht.payload.count, width: pixels.width, height: pixels.height,
-                                  channels: pixels.channels, bitDepth: pixels.bitDepth).map { $0 / Self.autoMargin }
+        return codec.knob.setting(forPayloadBytes: ht.payload.count, dividedBy: Self.autoMargin, width: pixels.width,
+                                  height: pixels.height, channels: pixels.channels, bitDepth: pixels.bitDepth)
     }
 
     /// The result to keep: the only one, or for `auto` HTJ2K when its file is at most

@@ -108,10 +108,30 @@ public struct CompressionRun: Sendable {
         let reports = listing.items.map { all[$0.index] ?? FrameReport(source: $0.source.path, status: .failed) }
         let summary = RunSummary(reports: reports, seconds: Date().timeIntervalSince(clock))
         let result = Result(frames: reports, summary: summary, warnings: listing.warnings)
-        try writeManifest(catalog: catalog)
-        try AtomicFile.write(try result.summaryJSON(), to: summaryURL)
-        try catalog.endRun(runID, summary: String(decoding: try JSONEncoder().encode(summary), as: UTF8.self))
+        do {
+            try writeManifest(catalog: catalog)
+            try AtomicFile.write(try result.summaryJSON(), to: summaryURL)
+            try catalog.endRun(runID, summary: String(decoding: try JSONEncoder().encode(summary), as: UTF8.self))
+        } catch {
+            throw Self.unfinished(error, reports: reports)
+        }
         return result
+    }
+
+    /// The run's end (manifest, summary, catalog) could not be written, for example on
+    /// a full disk: the error, and which frames were not processed or not recorded,
+    /// so the user knows what `--resume` will redo.
+    static func unfinished(_ error: any Error, reports: [FrameReport]) -> EngineError {
+        let missed = reports.filter { $0.status == .failed }.map { URL(fileURLWithPath: $0.source).lastPathComponent }
+        let what = error as? EngineError ?? EngineError(.io, "\(error)", cause: error)
+        var reason = what.reason
+        if missed.isEmpty {
+            reason += "; all \(reports.count) frames were processed and recorded, but the run was not closed: `compress --resume` closes it"
+        } else {
+            let shown = missed.prefix(10).joined(separator: ", ") + (missed.count > 10 ? " and \(missed.count - 10) more" : "")
+            reason += "; \(missed.count) of \(reports.count) frames were not processed or not recorded (\(shown)): `compress --resume` redoes them"
+        }
+        return EngineError(what.kind, file: what.file, reason, cause: error)
     }
 
     /// Checks OUT may take this run (empty, or ours and resumed), creates OUT/frames

@@ -120,6 +120,14 @@ struct FrameEncoder: Sendable {
             let e = try lossless(subject, with: codec, measure: &measure, fellBack: false, stop: nil, trace: [])
             return Attempt(encoded: e, iterations: e.iterations)
         }
+        // SSIM cannot measure a frame smaller than its window: no lossy setting can be
+        // shown to meet the floors, so the frame is stored losslessly and says why.
+        let window = QualityMetrics.windowSize
+        if pixels.width < window || pixels.height < window {
+            let stop = QualitySearch.StopReason.frameTooSmallToMeasure(width: pixels.width, height: pixels.height, window: window)
+            let e = try lossless(subject, with: codec, measure: &measure, fellBack: true, stop: stop, trace: [])
+            return Attempt(encoded: e, iterations: e.iterations)
+        }
         var range = codec.qualityRange
         var warm = warmStart
         let held = ceiling.map { $0 < range.upperBound } ?? false

@@ -75,7 +75,8 @@ struct FramePipeline: Sendable {
             return written.report
         } catch {
             var report = FrameReport(source: item.source.path, status: .failed)
-            report.error = String(describing: error)
+            let message = String(describing: error)
+            report.error = message.contains(item.name) ? message : "\(item.name): \(message)"
             let record = Catalog.FrameRecord(entry: entry, source: source, traces: traces,
                                              outcome: .failed(message: report.error ?? ""))
             _ = try? await run { try catalog.record(record, runID: runID, agent: agent) }

@@ -28,6 +28,9 @@ extension QualitySearch {
         case iterationCapWhileBracketing
         /// Nothing passed.
         case noSettingPassed
+        /// The frame is smaller than the SSIM window: no lossy setting can be measured,
+        /// so none is tried and the frame is stored losslessly.
+        case frameTooSmallToMeasure(width: Int, height: Int, window: Int)
 
         public var description: String {
             switch self {
@@ -42,6 +45,8 @@ extension QualitySearch {
             case .iterationCapBeforeAnyPass: "iteration cap reached before any setting met the floors"
             case .iterationCapWhileBracketing: "iteration cap reached while bracketing"
             case .noSettingPassed: "no setting met the floors"
+            case .frameTooSmallToMeasure(let w, let h, let window):
+                "frame is \(w)×\(h), smaller than the \(window)×\(window) SSIM window: no lossy setting can be measured, stored losslessly"
             }
         }
 

@@ -71,6 +71,7 @@ public enum FileProbe {
         r["descriptorName"] = .string(m.descriptor?.rawValue ?? "")
         r["packing"] = .string(l.packing.rawValue)
         r["byteOrder"] = .string(l.byteOrder.rawValue)
+        if l.samplesSpanRows { r["samplesSpanRows"] = .bool(true) }
         r["version"] = .string(h.file.version)
         r["imageDataOffset"] = .int(l.dataOffset)
         r["fileSize"] = .int(data.count)

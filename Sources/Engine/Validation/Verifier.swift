@@ -1,3 +1,4 @@
+import Codecs
 import Formats
 import Foundation
 import ImageCore
@@ -42,7 +43,7 @@ public struct Verifier: Sendable {
         public var output: String
         /// The seal's source name, when the seal was read.
         public var source: String?
-        /// `"ok"` or `"failed"`.
+        /// `"ok"`, `"failed"`, or `"not checked"` (a check could not run; see `notRun`).
         public var status: String
         /// Why it failed, one line each (empty when ok).
         public var problems: [String]
@@ -68,13 +69,16 @@ public struct Verifier: Sendable {
         public var outputBytes: Int? = nil
         /// Encodes the search made, from the seal's trace (nil when the seal was not read).
         public var iterations: Int? = nil
+        /// Checks that could not run (the machine's resources, a library that could
+        /// not start): the frame is neither passed nor failed.
+        public var notRun: [String] = []
 
         /// True when any check failed.
         public var failed: Bool { status != "ok" }
 
         private enum CodingKeys: String, CodingKey {
             case output, source, status, problems, ssim, tileFloor, psnr, identical, sourceBytes, outputBytes, iterations
-            case grainRetention, banding, bandingRise, ssimulacra2
+            case grainRetention, banding, bandingRise, ssimulacra2, notRun
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -86,6 +90,7 @@ public struct Verifier: Sendable {
             try c.encode(sourceBytes, forKey: .sourceBytes)
             try c.encode(outputBytes, forKey: .outputBytes)
             try c.encode(iterations, forKey: .iterations)
+            if !notRun.isEmpty { try c.encode(notRun, forKey: .notRun) }
             if identical != nil {
                 try c.encode(ssim, forKey: .ssim)
                 try c.encode(tileFloor, forKey: .tileFloor)
@@ -169,7 +174,7 @@ public struct Verifier: Sendable {
         let expected = audit.expected
         results += ParallelWork.map(onDisk, jobs: jobs, progress: progress) { path in
             var result = worker.check(path, expected: digests[path], sourceIndex: sourceIndex, run: expected)
-            result.status = result.problems.isEmpty ? "ok" : "failed"
+            result.status = !result.problems.isEmpty ? "failed" : result.notRun.isEmpty ? "ok" : "not checked"
             return result
         }
         results.sort { $0.output < $1.output }
@@ -195,7 +200,14 @@ public struct Verifier: Sendable {
             + (manifestProblems.isEmpty ? "" : ", manifest: \(manifestProblems.joined(separator: "; "))")
             + (summary.archiveProblems.isEmpty ? "" : ", archive: \(summary.archiveProblems.joined(separator: "; "))")
             + (sources == nil ? "" : ", \(summary.measured) measured against their sources")
-        folder.recordEvent(type: "fixity check", agent: agent, outcome: report.passed ? "success" : "failure", detail: detail)
+        // A check that did not run is not a fixity failure: such a run is recorded as incomplete.
+        let notChecked = results.filter { $0.status == "not checked" }.count
+        // (The archive's own checks read every seal: with some unread they are incomplete too.)
+        let failedChecks = summary.failed - notChecked > 0 || !manifestProblems.isEmpty
+            || (notChecked == 0 && !summary.archiveProblems.isEmpty)
+        let outcome = report.passed ? "success" : failedChecks ? "failure" : "incomplete"
+        folder.recordEvent(type: "fixity check", agent: agent, outcome: outcome,
+                           detail: detail + (notChecked == 0 ? "" : ", \(notChecked) not checked (a check could not run)"))
         return report
     }
 
@@ -224,7 +236,11 @@ public struct Verifier: Sendable {
         do {
             decoded = try OutputFolder.decode(data, name: path, services: services, threads: threads)
         } catch {
-            r.problems.append("decode: \(error)")
+            if Self.checkCouldNotRun(error) {
+                r.notRun.append("decode: \(error)")
+            } else {
+                r.problems.append("decode: \(error)")
+            }
             return r
         }
         let seal = decoded.seal
@@ -285,6 +301,19 @@ public struct Verifier: Sendable {
             r.problems.append("source: \(error)")
         }
         return r
+    }
+
+    /// True when `error` says a check could not run (memory, file handles, a codec
+    /// library or its threads that would not start), not that the file is bad.
+    static func checkCouldNotRun(_ error: any Error) -> Bool {
+        if let codec = error as? CodecError {
+            return codec.kind == .libraryFailure
+                && (codec.operation == "threads" || codec.detail.contains("Create failed") || codec.detail.contains("thread runner"))
+        }
+        let ns = error as NSError
+        let posix = (ns.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0.code : nil }
+            ?? (ns.domain == NSPOSIXErrorDomain ? ns.code : nil)
+        return posix.map { [ENOMEM, EMFILE, ENFILE, EAGAIN].contains(Int32($0)) } ?? false
     }
 
     /// Source files by name: `url` itself when it is a file, else every file under it.

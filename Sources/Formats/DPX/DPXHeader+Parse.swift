@@ -137,6 +137,22 @@ extension DPXHeader {
                                    packing: packing, byteOrder: byteOrder, dataOffset: dataOffset,
                                    endOfLinePadding: eol)
         let available = fileSize - dataOffset
+        // Scanity and Lasergraphics scanners run 10-bit luma (and RGBA) samples across
+        // row ends. Their name in the header says so; a file whose rows cannot be
+        // word-aligned in the bytes present but whose samples fit run together says so too.
+        let canSpanRows = element.bitDepth == 10 && packing != .packed && eol == 0 && channels != 3
+        if canSpanRows {
+            let spanning = try DPXLayout.spanningRows(width: width, height: height, channels: channels, packing: packing,
+                                                      byteOrder: byteOrder, dataOffset: dataOffset)
+            if spanning.dataBytes <= available {
+                if Self.writesSamplesAcrossRows(r) {
+                    layout = spanning
+                } else if layout.dataBytes > available {
+                    warnings.append("rows are not word-aligned: samples read three to a word across row ends, as Scanity and Lasergraphics scanners write them")
+                    layout = spanning
+                }
+            }
+        }
         if layout.dataBytes > available {
             if let unaligned = DPXLayout.unalignedRowBytes(samples: width * channels, bitDepth: element.bitDepth, packing: packing),
                unaligned != layout.rowBytes, (unaligned + eol) * height <= available {
@@ -190,6 +206,13 @@ extension DPXHeader {
         }
         return DPXHeader(byteOrder: byteOrder, file: file, image: image, orientation: orientation,
                          film: film, television: television, layout: layout, warnings: warnings)
+    }
+
+    /// True when the header names a writer known to run 10-bit samples across row ends:
+    /// creator "Lasergraphics Inc." or input device "Scanity" (RAWcooked treats the same
+    /// names so).
+    static func writesSamplesAcrossRows(_ r: ByteReader) -> Bool {
+        (r.text(160, 100) ?? "").hasPrefix("Lasergraphics Inc.") || (r.text(1556, 32) ?? "").hasPrefix("Scanity")
     }
 
     /// `HH:MM:SS:FF` from a BCD timecode word, or nil when a digit is not decimal.

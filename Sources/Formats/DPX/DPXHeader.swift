@@ -215,11 +215,41 @@ public struct DPXLayout: Sendable, Codable, Equatable {
     public var rowBytes: Int
     /// Bytes from the start of one row to the next (`rowBytes` plus end-of-line padding).
     public var rowStride: Int
+    /// Stored only when true, so records of row-aligned files keep their bytes.
+    private var spansRows: Bool?
+
+    /// True when 10-bit filled samples run three to a word straight across row ends
+    /// (a row does not start a new word), as Scanity and Lasergraphics scanners write
+    /// luma and RGBA: the image data is then `ceil(width·height·channels / 3)` words, and
+    /// `rowBytes`/`rowStride` only describe the row-aligned form.
+    public var samplesSpanRows: Bool {
+        get { spansRows ?? false }
+        set { spansRows = newValue ? true : nil }
+    }
 
     /// Bytes of the whole image data (rows and their padding).
-    public var dataBytes: Int { rowStride * height }
+    public var dataBytes: Int {
+        samplesSpanRows ? Self.spanningBytes(samples: width * height * channels) : rowStride * height
+    }
     /// Samples per row.
     public var samplesPerRow: Int { width * channels }
+
+    /// Bytes of `samples` 10-bit samples packed three to a word with no row alignment.
+    static func spanningBytes(samples n: Int) -> Int { (n + 2) / 3 * 4 }
+
+    /// The same image data seen as rows the sample kernels walk: a layout whose
+    /// samples span rows is one row of `width·height` pixels (the planes are the same
+    /// memory either way, as planes are row-major).
+    var kernelView: DPXLayout {
+        guard samplesSpanRows else { return self }
+        var flat = self
+        flat.spansRows = nil
+        flat.width = width * height
+        flat.height = 1
+        flat.rowBytes = dataBytes
+        flat.rowStride = dataBytes
+        return flat
+    }
 
     /// A layout with rows aligned to 32-bit words (`alignRows`), or, for samples that
     /// do not share words (8- and 16-bit, 12-bit filled), rows back to back as
@@ -239,6 +269,19 @@ public struct DPXLayout: Sendable, Codable, Equatable {
         }
         rowBytes = bytes
         rowStride = bytes + endOfLinePadding
+    }
+
+    /// The layout of 10-bit filled samples that run across row ends (`samplesSpanRows`).
+    /// - Throws: `FormatError(.unsupported)` for another depth or packing.
+    public static func spanningRows(width: Int, height: Int, channels: Int, packing: DPXPacking,
+                                    byteOrder: DPXByteOrder, dataOffset: Int) throws -> DPXLayout {
+        guard packing != .packed else {
+            throw FormatError(.unsupported, "only filled 10-bit DPX samples run across rows")
+        }
+        var layout = try DPXLayout(width: width, height: height, channels: channels, bitDepth: 10, packing: packing,
+                                   byteOrder: byteOrder, dataOffset: dataOffset)
+        layout.samplesSpanRows = true
+        return layout
     }
 
     /// Bytes a row of `samples` takes when padded to a 32-bit word, or nil for an unsupported depth.

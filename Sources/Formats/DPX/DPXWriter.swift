@@ -110,6 +110,8 @@ public enum DPXWriter {
     static func checkRecordSizes(_ layout: DPXLayout) throws {
         let n = layout.samplesPerRow
         guard layout.width > 0, layout.height > 0, layout.channels > 0, layout.width <= 1 << 20, layout.height <= 1 << 20,
+              layout.channels <= 4,
+              !layout.samplesSpanRows || (layout.bitDepth == 10 && layout.packing != .packed && layout.rowStride == layout.rowBytes),
               let aligned = DPXLayout.alignedRowBytes(samples: n, bitDepth: layout.bitDepth, packing: layout.packing) else {
             throw FormatError(.malformed, "DPX record's layout is damaged (geometry or depth)")
         }
@@ -135,10 +137,15 @@ public enum DPXWriter {
     }
 
     /// Encodes into `out` (zero-filled where padding goes) starting at byte `offset`.
-    static func encodeImageData(_ pixels: PixelBuffer, layout: DPXLayout, into out: inout Data, at offset: Int) throws {
+    static func encodeImageData(_ pixels: PixelBuffer, layout declared: DPXLayout, into out: inout Data, at offset: Int) throws {
+        guard pixels.width == declared.width, pixels.height == declared.height, pixels.channels == declared.channels,
+              !declared.samplesSpanRows || (declared.bitDepth == 10 && declared.packing != .packed) else {
+            throw FormatError(.malformed, "samples do not match the DPX layout")
+        }
         // The layout may come from a record (untrusted): rows must hold every sample the kernels write.
+        let layout = declared.kernelView
         let n = layout.samplesPerRow
-        guard pixels.width == layout.width, pixels.height == layout.height, pixels.channels == layout.channels,
+        guard pixels.width * pixels.height == layout.width * layout.height,
               let needed = DPXLayout.unalignedRowBytes(samples: n, bitDepth: layout.bitDepth, packing: layout.packing)
                 ?? DPXLayout.alignedRowBytes(samples: n, bitDepth: layout.bitDepth, packing: layout.packing),
               layout.rowBytes >= needed, layout.rowStride >= layout.rowBytes, layout.dataOffset >= 0 else {

@@ -409,6 +409,8 @@ final class LibTIFFFile {
     func stripBytes(rows: Int) -> Int { Int(clamping: TIFFVStripSize64(tif, UInt32(clamping: rows))) }
     /// Compressed bytes stored for strip or tile `index`.
     func storedBytes(_ index: Int) -> UInt64 { TIFFGetStrileByteCount(tif, UInt32(clamping: index)) }
+    /// File offset of strip or tile `index`'s stored bytes.
+    func storedOffset(_ index: Int) -> UInt64 { TIFFGetStrileOffset(tif, UInt32(clamping: index)) }
     func strip(row: Int, plane: Int) -> Int { Int(TIFFComputeStrip(tif, UInt32(clamping: row), UInt16(clamping: plane))) }
     func tile(x: Int, y: Int, plane: Int) -> Int {
         Int(TIFFComputeTile(tif, UInt32(clamping: x), UInt32(clamping: y), 0, UInt16(clamping: plane)))
@@ -433,11 +435,18 @@ final class LibTIFFFile {
     /// bytes) and checks that exactly `expected` bytes came out.
     func readChunk(_ index: Int, tiled: Bool, into buffer: inout [UInt8], expected: Int) throws(FormatError) {
         guard buffer.count >= expected else { throw error(.malformed, "internal buffer too small") }
+        let warningsBefore = log.warnings.count
         let got = buffer.withUnsafeMutableBytes { b in
             tiled ? TIFFReadEncodedTile(tif, UInt32(index), b.baseAddress, tmsize_t(expected))
                   : TIFFReadEncodedStrip(tif, UInt32(index), b.baseAddress, tmsize_t(expected))
         }
         guard got >= 0 else { throw error(.malformed, "cannot decode \(tiled ? "tile" : "strip") \(index)") }
+        // libtiff's PackBits (and other) decoders drop what overruns the chunk with
+        // only a warning: data that decodes to more than the chunk holds is not this image.
+        if log.warnings.dropFirst(warningsBefore).contains(where: { $0.localizedCaseInsensitiveContains("overrun") }) {
+            throw FormatError(.malformed, file: name, "\(tiled ? "tile" : "strip") \(index) decodes to more than its \(expected) bytes: "
+                              + "its compressed data does not match the image's size")
+        }
         guard got == tmsize_t(expected) else {
             throw error(.malformed, "\(tiled ? "tile" : "strip") \(index) holds \(got) bytes, expected \(expected)")
         }

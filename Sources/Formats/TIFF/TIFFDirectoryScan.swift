@@ -61,6 +61,26 @@ enum TIFFDirectoryScan {
         return entries
     }
 
+    /// Bytes the header and the first directory (its entry count, entries and next
+    /// offset) take, or nil when they cannot be read: stored image data must lie apart.
+    static func headerAndFirstDirectory(_ data: Data) -> (header: Range<UInt64>, directory: Range<UInt64>)? {
+        let bytes = [UInt8](data.prefix(16))
+        guard bytes.count >= 8, bytes[0] == bytes[1], bytes[0] == 0x49 || bytes[0] == 0x4D else { return nil }
+        let little = bytes[0] == 0x49
+        func read(_ offset: UInt64, _ size: Int) -> UInt64? {
+            guard offset <= UInt64(data.count), size <= data.count - Int(offset) else { return nil }
+            var value: UInt64 = 0
+            let start = data.startIndex + Int(offset)
+            for i in 0..<size { value = value << 8 | UInt64(data[start + (little ? size - 1 - i : i)]) }
+            return value
+        }
+        guard let magic = read(2, 2), magic == 42 || magic == 43 else { return nil }
+        let big = magic == 43
+        guard let ifd = big ? read(8, 8) : read(4, 4), let count = read(ifd, big ? 8 : 2), count <= 4096 else { return nil }
+        let size = UInt64(big ? 8 + 20 * Int(count) + 8 : 2 + 12 * Int(count) + 4)
+        return (0..<UInt64(big ? 16 : 8), ifd..<(ifd + size))
+    }
+
     /// True when `data` starts with a classic or BigTIFF header in either byte order.
     static func hasTIFFHeader(_ data: Data) -> Bool {
         let m = [UInt8](data.prefix(4))

@@ -84,6 +84,7 @@ enum TIFFReader {
             throw FormatError(.malformed, file: file.name,
                               "the strips or tiles claim \(stored) bytes but the file has \(data.count) (truncated?)")
         }
+        try checkStripsApartFromHeader(file, data: data, tiled: info.tiled)
         if let ratio = maxExpansion(info.compression), UInt64(declaredBytes) > stored * ratio + 65536 {
             throw FormatError(.malformed, file: file.name,
                               "the header declares \(declaredBytes) bytes of samples but only \(stored) compressed "
@@ -125,6 +126,28 @@ enum TIFFReader {
         metadata.descriptor = [.luma, .lumaAlpha, .rgb, .rgba][channels - 1]
         return TIFFImage(pixels: pixels, metadata: metadata, info: info, frameRecord: record,
                          seal: file.bytes(TIFF.sealTag))
+    }
+
+    /// Stored strips or tiles must not overlap the header or the first directory: a
+    /// strip offset of 0 would decode the header's own bytes as samples.
+    static func checkStripsApartFromHeader(_ file: LibTIFFFile, data: Data, tiled: Bool) throws(FormatError) {
+        guard let (header, directory) = TIFFDirectoryScan.headerAndFirstDirectory(data) else { return }
+        let what = tiled ? "tile" : "strip"
+        for i in 0..<file.strileCount {
+            let count = file.storedBytes(i)
+            guard count > 0 else { continue }
+            let offset = file.storedOffset(i)
+            let (end, overflow) = offset.addingReportingOverflow(count)
+            let stored = offset..<(overflow ? UInt64.max : end)
+            if stored.overlaps(header) {
+                throw FormatError(.malformed, file: file.name,
+                                  "\(what) \(i) at offset \(offset) overlaps the \(header.count)-byte TIFF header")
+            }
+            if stored.overlaps(directory) {
+                throw FormatError(.malformed, file: file.name,
+                                  "\(what) \(i) (bytes \(offset)..<\(stored.upperBound)) overlaps the image file directory (bytes \(directory.lowerBound)..<\(directory.upperBound))")
+            }
+        }
     }
 
     /// The most a compression scheme can expand its input (so a header cannot make

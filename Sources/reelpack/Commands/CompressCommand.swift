@@ -97,7 +97,7 @@ struct CompressCommand: AsyncParsableCommand {
             Output.error("the run is complete but its report was not written (\(error)); `reelpack report \(output)` retries")
         }
         for frame in result.frames where frame.status == .failed {
-            Output.error("failed: \(frame.error ?? frame.source)")
+            Output.error("failed: \(Self.failure(frame))")
         }
         if json {
             try Output.printJSON(result)
@@ -109,6 +109,13 @@ struct CompressCommand: AsyncParsableCommand {
 
     /// The summary printed at the end of a run. Without a grain-retention floor, a run
     /// that kept under half of some frame's grain says so, and how to keep it.
+    /// A failed frame's error, naming its source file when the error itself does not.
+    static func failure(_ frame: FrameReport) -> String {
+        guard let error = frame.error else { return frame.source }
+        let name = URL(fileURLWithPath: frame.source).lastPathComponent
+        return error.contains(name) ? error : "\(frame.source): \(error)"
+    }
+
     static func summaryText(_ s: RunSummary, grainFloor: Double? = nil) -> String {
         func f(_ v: Double?, _ d: Int) -> String { v.map { String(format: "%.\(d)f", $0) } ?? "–" }
         let psnr = s.psnrMin == nil && s.frameCount > s.failed

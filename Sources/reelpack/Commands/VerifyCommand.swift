@@ -58,7 +58,11 @@ struct VerifyCommand: ParsableCommand {
         for problem in report.summary.archiveProblems { Output.error("archive: \(problem)") }
         for warning in report.summary.warnings { Output.note("reelpack: warning: \(warning)") }
         for frame in report.frames where frame.failed {
-            Output.error("FAILED \(frame.output): \(frame.problems.joined(separator: "; "))")
+            if frame.problems.isEmpty {
+                Output.error("NOT CHECKED \(frame.output): \(frame.notRun.joined(separator: "; "))")
+            } else {
+                Output.error("FAILED \(frame.output): \(frame.problems.joined(separator: "; "))")
+            }
         }
         if json {
             try Output.printJSON(report)

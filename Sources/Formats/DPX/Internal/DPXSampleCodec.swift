@@ -2,6 +2,7 @@ import Foundation
 import ImageCore
 
 /// The fast numeric kernels that turn DPX image data into planar samples and back.
+/// A layout whose samples span rows is walked as one long row (`DPXLayout.kernelView`).
 ///
 /// Unsafe pointers are confined to this file. The Formats module keeps Swift's overflow
 /// checks (it parses untrusted headers); the per-sample index arithmetic of these loops
@@ -16,6 +17,7 @@ enum DPXSampleCodec {
     /// Decodes every row of `layout` from `file` into `planes` (planar, `channels` planes).
     /// Precondition (checked by the caller): the file holds `dataOffset + dataBytes` bytes.
     static func decode(file: UnsafeRawBufferPointer, layout: DPXLayout, planes: UnsafeMutablePointer<UInt16>) {
+        let layout = layout.kernelView
         guard let base = file.baseAddress else { return }
         let n = layout.samplesPerRow, w = layout.width, c = layout.channels
         let planeSize = w * layout.height
@@ -54,6 +56,7 @@ enum DPXSampleCodec {
     /// Encodes `planes` into `out` (which must hold `dataBytes` bytes, zero-filled): all
     /// padding bits, row tails and end-of-line padding stay zero.
     static func encode(planes: UnsafePointer<UInt16>, layout: DPXLayout, into out: UnsafeMutableRawPointer) {
+        let layout = layout.kernelView
         forEachEncodedRow(planes: planes, layout: layout, rowBuffer: { out + $0 * layout.rowStride }) { _, _ in }
     }
 
@@ -62,6 +65,7 @@ enum DPXSampleCodec {
     static func forEachEncodedRow(planes: UnsafePointer<UInt16>, layout: DPXLayout,
                                   rowBuffer: (Int) -> UnsafeMutableRawPointer,
                                   _ body: (Int, UnsafeMutableRawPointer) -> Void) {
+        let layout = layout.kernelView
         let n = layout.samplesPerRow, w = layout.width, c = layout.channels
         let planeSize = w * layout.height
         let big = layout.byteOrder == .big
@@ -99,6 +103,7 @@ enum DPXSampleCodec {
     /// are merged. Encodes one row at a time, so no second image is held in memory.
     /// Precondition (checked by the caller): the file holds `dataOffset + dataBytes` bytes.
     static func differences(file: UnsafeRawBufferPointer, planes: UnsafePointer<UInt16>, layout: DPXLayout) -> [Range<Int>] {
+        let layout = layout.kernelView
         guard let base = file.baseAddress, layout.rowStride > 0 else { return [] }
         let stride = layout.rowStride
         let row = UnsafeMutableRawPointer.allocate(byteCount: stride + 8, alignment: 8)
