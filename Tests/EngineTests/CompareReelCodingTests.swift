@@ -63,6 +63,23 @@ struct CompareReelCodingTests {
         #expect(sizes == [96, 96, 64])
     }
 
+    @Test("H.265's fine setting is libx265's aq-strength at the CRF held: its middle leaves the pixels as they are, its ends move the size")
+    func h265AQTuning() throws {
+        guard let h265 = Self.h265 else { return }
+        let frames = try SyntheticFrames.reel(.grain, count: 2, width: 96, height: 64)
+        let knob = 51 - 30.0
+        let tuning = try #require(h265.fineTuning(at: knob))
+        #expect(tuning.setting(1.2) == "CRF 30.00, aq-strength 1.20")
+        #expect(tuning.fineTuning(at: 1) == nil)
+        func reel(_ m: any FixedMethod, _ k: Double) throws -> [Data] { try m.encodeReel(frames, knob: k, jobs: 1).map { try $0.get() } }
+        let plain = try reel(h265, knob), middle = try reel(tuning, 1.0)
+        for i in frames.indices {
+            #expect(try h265.decode(plain[i], source: frames[i]) == tuning.decode(middle[i], source: frames[i]))
+        }
+        let low = try reel(tuning, 0.5).reduce(0) { $0 + $1.count }, high = try reel(tuning, 1.5).reduce(0) { $0 + $1.count }
+        #expect(low != high)
+    }
+
     @Test("an access unit is cut at each video parameter set, a 4-byte start code's zero going with it")
     func accessUnitCuts() {
         let vps: [UInt8] = [0, 0, 0, 1, 0x40, 0x01, 9], sps: [UInt8] = [0, 0, 1, 0x42, 0x01, 8], slice: [UInt8] = [0, 0, 1, 0x26, 0x01, 7, 7]
@@ -121,5 +138,49 @@ struct CompareReelCodingTests {
         // Without cheap settings the same threshold is found.
         let plain = KnobSearch.loosestPassing(range: 0...51, logScale: false, slope: log(2) / 6, start: 30) { $0 >= 17.3 }
         #expect(plain.knob.map { $0 >= 17.3 && $0 < 17.3 + resolution } ?? false)
+    }
+
+    @Test("a size that moves in steps is matched with the method's finer setting, and says so; without one the nearest is kept")
+    func fineTuningMatchesAcrossSteps() throws {
+        let frames = Self.reelFrames(try SyntheticFrames.reel(.grain, count: 2, width: 64, height: 48))
+        // 10 % steps per whole knob; the target lies 5 % into a step.
+        let target = Int(1000 * pow(1.1, 20) * 1.05)
+        let fine = MethodTrials(method: Stepped(fine: true), frames: frames, jobs: 1, floor: Profile.c1.floor)
+        let tuned = try #require(fine.compare(reelpackBytes: [target, target], tolerance: 0.01, progress: nil))
+        #expect(tuned.matched)
+        #expect(abs(Double(tuned.equalSize.bytes) / Double(2 * target) - 1) <= 0.01)
+        #expect(tuned.equalSize.setting?.contains("fine") == true)
+        #expect(tuned.matchNote?.contains("matched with") == true)
+        let coarse = MethodTrials(method: Stepped(fine: false), frames: frames, jobs: 1, floor: Profile.c1.floor)
+        let nearest = try #require(coarse.compare(reelpackBytes: [target, target], tolerance: 0.01, progress: nil))
+        #expect(!nearest.matched)
+        #expect(nearest.matchNote?.contains("the nearest is kept") == true)
+    }
+}
+
+/// A lossless stand-in whose size moves 10 % per whole knob, with a fine setting (0.9-1.1)
+/// that scales it smoothly.
+private struct Stepped: FixedMethod {
+    var fine: Bool
+    var held: Double? = nil
+    var scale: Double = 1
+
+    var id: MethodID { .h265 }
+    var title: String { "stepped" }
+    func knobRange(bitDepth: Int) -> ClosedRange<Double> { held == nil ? 0...51 : 0.9...1.1 }
+    var logScale: Bool { false }
+    var typicalSlope: Double { held == nil ? log(1.1) : 1 }
+    func setting(_ knob: Double) -> String {
+        held.map { String(format: "step %.0f, fine %.3f", $0.rounded(.down), knob) } ?? String(format: "step %.2f", knob)
+    }
+    func nativeValue(_ knob: Double) -> Double { held ?? knob }
+    var versions: [String: String] { [:] }
+    func encode(_ frame: PixelBuffer, knob: Double) throws -> Data {
+        let step = (held ?? knob).rounded(.down), s = held == nil ? 1 : knob
+        return Data(count: Int(1000 * pow(1.1, step) * s))
+    }
+    func decode(_ payload: Data, source: PixelBuffer) throws -> PixelBuffer { source }
+    func fineTuning(at knob: Double) -> (any FixedMethod)? {
+        fine && held == nil ? Stepped(fine: true, held: knob) : nil
     }
 }

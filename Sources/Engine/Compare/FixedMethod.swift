@@ -49,6 +49,11 @@ public protocol FixedMethod: Sendable {
     /// as it is ready; stops when `body` returns false.
     func decodeReel(_ payloads: [Data], sources: [PixelBuffer],
                     body: (Int, Result<PixelBuffer, any Error>) -> Bool)
+    /// The method held at `knob` with a second, finer setting as its knob, for when `knob`
+    /// moves the reel's size in steps too coarse for the equal-size match (H.265: libx265's
+    /// `aq-strength` at one CRF); nil when the method has none. Its knob's middle value
+    /// leaves the method as it is.
+    func fineTuning(at knob: Double) -> (any FixedMethod)?
 }
 
 extension FixedMethod {
@@ -58,6 +63,8 @@ extension FixedMethod {
     }
 
     public var decodesReel: Bool { false }
+
+    public func fineTuning(at knob: Double) -> (any FixedMethod)? { nil }
 
     /// Frame by frame with `decode`, in order.
     public func decodeReel(_ payloads: [Data], sources: [PixelBuffer],

@@ -42,6 +42,8 @@ public struct H265Method: FixedMethod {
     /// libx265's worker threads (its wavefront rows and lookahead): the coded bytes are
     /// the same for any count, with one frame thread.
     public let threads: Int
+    /// libx265's `aq-strength` (its default, 1.0, when nil): set only by `fineTuning`.
+    public var aqStrength: Double?
 
     /// - Throws: `EngineError(.unavailable)` when ffmpeg does not run or has no libx265.
     public init(ffmpeg: URL, threads: Int = 1) throws {
@@ -71,7 +73,9 @@ public struct H265Method: FixedMethod {
     public var logScale: Bool { false }
     /// x265: about 6 CRF per doubling of the size.
     public var typicalSlope: Double { log(2) / 6 }
-    public func setting(_ knob: Double) -> String { String(format: "CRF %.2f", nativeValue(knob)) }
+    public func setting(_ knob: Double) -> String {
+        String(format: "CRF %.2f", nativeValue(knob)) + (aqStrength.map { String(format: ", aq-strength %.2f", $0) } ?? "")
+    }
     public func nativeValue(_ knob: Double) -> Double { 51 - knob }
     public var versions: [String: String] { ["ffmpeg": ffmpegVersion, "libx265": x265Version] }
 
@@ -141,6 +145,13 @@ public struct H265Method: FixedMethod {
     private static let toYUV = "scale=out_color_matrix=bt709:out_range=pc"
     private static let fromYUV = "scale=in_color_matrix=bt709:in_range=pc"
 
+    /// The CRF `knob` held, with `aq-strength` 0.5-1.5 as the knob: at one CRF it moves the
+    /// reel's size by under 1.5 % per 0.05, where a whole CRF step moves it by 5-7 %
+    /// (BENCHMARKS.md).
+    public func fineTuning(at knob: Double) -> (any FixedMethod)? {
+        H265AQTuning(base: self, crfKnob: knob)
+    }
+
     /// libx265's settings for the reel at `knob`. `repeat-headers` puts the parameter sets
     /// in front of every frame, so each frame's bytes decode on their own (as a file per
     /// frame must); one process with one frame thread codes the whole reel in order, so the
@@ -149,6 +160,7 @@ public struct H265Method: FixedMethod {
     func x265Parameters(_ knob: Double) -> String {
         let crf = min(max(nativeValue(knob), 0), 51)
         return "keyint=1:crf=\(String(format: "%.2f", crf)):range=full:colormatrix=bt709:repeat-headers=1"
+            + (aqStrength.map { String(format: ":aq-strength=%.2f", $0) } ?? "")
             + ":pools=\(threads):frame-threads=1:log-level=error"
     }
 
@@ -292,4 +304,37 @@ public struct H265Method: FixedMethod {
         }
         return try Self.frame(fromRaw: result.stdout, like: frame)
     }
+}
+
+/// H.265 at one CRF with libx265's `aq-strength` as the knob (larger: larger files).
+struct H265AQTuning: FixedMethod {
+    let base: H265Method
+    /// The CRF held, as `H265Method`'s knob.
+    let crfKnob: Double
+
+    func tuned(_ knob: Double) -> H265Method {
+        var m = base
+        m.aqStrength = min(max(knob, 0.5), 1.5)
+        return m
+    }
+
+    var id: MethodID { .h265 }
+    var title: String { base.title }
+    func knobRange(bitDepth: Int) -> ClosedRange<Double> { 0.5...1.5 }
+    var logScale: Bool { false }
+    /// About 3.4 % of the size per 0.1 of aq-strength.
+    var typicalSlope: Double { 0.17 }
+    func setting(_ knob: Double) -> String { tuned(knob).setting(crfKnob) }
+    func nativeValue(_ knob: Double) -> Double { base.nativeValue(crfKnob) }
+    var versions: [String: String] { base.versions }
+    func encode(_ frame: PixelBuffer, knob: Double) throws -> Data { try tuned(knob).encode(frame, knob: crfKnob) }
+    func decode(_ payload: Data, source: PixelBuffer) throws -> PixelBuffer { try base.decode(payload, source: source) }
+    func encodeReel(_ frames: [PixelBuffer], knob: Double, jobs: Int) -> [Result<Data, any Error>] {
+        tuned(knob).encodeReel(frames, knob: crfKnob, jobs: jobs)
+    }
+    var decodesReel: Bool { true }
+    func decodeReel(_ payloads: [Data], sources: [PixelBuffer], body: (Int, Result<PixelBuffer, any Error>) -> Bool) {
+        base.decodeReel(payloads, sources: sources, body: body)
+    }
+    func fineTuning(at knob: Double) -> (any FixedMethod)? { nil }
 }

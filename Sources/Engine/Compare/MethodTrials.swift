@@ -12,7 +12,7 @@ final class MethodTrials: @unchecked Sendable {
     let frames: [ReelFrame]
     let jobs: Int
     let floor: QualityFloor
-    private let lock = NSLock()
+    let lock = NSLock()
     private var failures: [Int: String] = [:]
     private var payloads: [Double: [Data?]] = [:]
     /// Bytes of each frame by setting (kept when the payloads are freed).
@@ -22,6 +22,8 @@ final class MethodTrials: @unchecked Sendable {
     private var margins: [Int: Double] = [:]
     /// The equal-size setting, once `compare` has found it.
     private var equalKnob: Double?
+    /// The trials of the method's fine tuning, when they gave the equal-size match.
+    private var fineTrials: MethodTrials?
     /// Settings whose encodes are held, oldest first.
     private var payloadOrder: [Double] = []
     /// Bytes of encodes held across settings (a few hundred 2K frames at the ratios compared).
@@ -242,6 +244,23 @@ final class MethodTrials: @unchecked Sendable {
         progress?("  equal size: \(method.setting(size.knob)), \(size.bytes) bytes for Reelpack's \(target) after \(size.trials.count) settings")
         lock.withLock { equalKnob = size.knob }
         measure(size.knob, stopOnFailure: false)
+        // Steps too coarse for the match: the method's finer setting at the nearest step.
+        var fine: (trials: MethodTrials, size: KnobSearch.SizeResult)?
+        if !size.matched, let tuning = method.fineTuning(at: size.knob) {
+            let t = MethodTrials(method: tuning, frames: frames, jobs: jobs, floor: floor, payloadBudget: payloadBudget)
+            let r = tuning.knobRange(bitDepth: 16)
+            let f = KnobSearch.equalSize(target: target, range: r, logScale: false, slope: tuning.typicalSlope,
+                                         start: (r.lowerBound + r.upperBound) / 2, tolerance: tolerance) { knob in
+                t.totalBytes(knob, fill: reelpackBytes)
+            }
+            progress?("  equal size, finer: \(tuning.setting(f.knob)), \(f.bytes) bytes after \(f.trials.count) settings")
+            if f.matched {
+                t.lock.withLock { t.equalKnob = f.knob }
+                t.measure(f.knob, stopOnFailure: false)
+                fine = (t, f)
+                lock.withLock { fineTrials = t }
+            }
+        }
         var phase = Date()
         lock.withLock { timing.equalSizeSeconds = phase.timeIntervalSince(started) }
 
@@ -294,9 +313,17 @@ final class MethodTrials: @unchecked Sendable {
                               shareUnderFloors: s.shareUnderFloors)
         }
 
-        let equal = summary(size.knob)
+        let equalTrials = fine?.trials ?? self, equalAt = fine?.size.knob ?? size.knob
+        let equal = equalTrials.summary(equalAt)
         var matchNote: String?
-        if abs(Double(size.bytes) / Double(max(target, 1)) - 1) > tolerance {
+        if let fine {
+            let below = size.trials.filter { $0.bytes < target }.max { $0.bytes < $1.bytes }
+            let above = size.trials.filter { $0.bytes > target }.min { $0.bytes < $1.bytes }
+            let steps = below.flatMap { b in above.map { a in
+                "\(method.setting(b.knob)) gives \(b.bytes) bytes, \(method.setting(a.knob)) \(a.bytes)" } }
+            matchNote = "the reel's size moves in steps" + (steps.map { ": \($0)" } ?? "")
+                + ", for a target of \(target); matched with \(fine.trials.method.setting(fine.size.knob))"
+        } else if abs(Double(size.bytes) / Double(max(target, 1)) - 1) > tolerance {
             let below = size.trials.filter { $0.bytes < target }.max { $0.bytes < $1.bytes }
             let above = size.trials.filter { $0.bytes > target }.min { $0.bytes < $1.bytes }
             if let below, let above {
@@ -305,7 +332,7 @@ final class MethodTrials: @unchecked Sendable {
                 matchNote = "no setting in the method's range reaches \(target) bytes; the nearest is kept"
             }
         }
-        let rows = measured(size.knob).map { m in
+        let rows = equalTrials.measured(equalAt).map { m in
             FrameRow(frame: frames[m.index].name, bytes: m.bytes, ssim: m.quality.ssim, tileFloor: m.quality.tileFloor,
                      psnr: m.quality.psnr, grainRetention: m.quality.grainRetention,
                      meetsFloors: floor.passes(m.quality.measurement))
@@ -315,7 +342,8 @@ final class MethodTrials: @unchecked Sendable {
         return MethodResult(method: method.id, title: method.title, equalSize: equal, targetBytes: targetOK,
                             matched: abs(Double(equal.bytes) / Double(max(targetOK, 1)) - 1) <= tolerance, matchNote: matchNote,
                             sizeTrials: size.trials, safe: safe.knob.map(summary), safeNote: safeNote, curve: curve,
-                            frames: rows, failures: failureList, seconds: Date().timeIntervalSince(started),
+                            frames: rows, failures: fine.map { Self.merged(failureList, $0.trials.failureList) } ?? failureList,
+                            seconds: Date().timeIntervalSince(started),
                             timing: timingSoFar)
     }
 
@@ -323,6 +351,9 @@ final class MethodTrials: @unchecked Sendable {
     /// beside the source and Reelpack's decoded frame.
     func worstCrop(result: MethodResult, reelpackDecode: (Int) throws -> (PixelBuffer, Int),
                    reelpackQualities: [FrameQuality]) -> WorstCrop? {
+        if let fine = lock.withLock({ fineTrials }) {
+            return fine.worstCrop(result: result, reelpackDecode: reelpackDecode, reelpackQualities: reelpackQualities)
+        }
         guard let knob = lock.withLock({ equalKnob }) else { return nil }
         guard let worst = measured(knob).min(by: { $0.quality.ssim < $1.quality.ssim }),
               let payload = lock.withLock({ payloads[knob]?[worst.index] ?? nil }) else { return nil }
@@ -344,6 +375,10 @@ final class MethodTrials: @unchecked Sendable {
         } catch {
             return nil
         }
+    }
+
+    static func merged(_ a: [FrameFailure], _ b: [FrameFailure]) -> [FrameFailure] {
+        a + b.filter { f in !a.contains { $0.frame == f.frame } }
     }
 
     static func crop(_ p: PixelBuffer, x: Int, y: Int, side: Int) throws -> PixelBuffer {
