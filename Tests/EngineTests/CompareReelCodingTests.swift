@@ -155,6 +155,15 @@ struct CompareReelCodingTests {
         let nearest = try #require(coarse.compare(reelpackBytes: [target, target], tolerance: 0.01, progress: nil))
         #expect(!nearest.matched)
         #expect(nearest.matchNote?.contains("the nearest is kept") == true)
+        // Beyond the range's largest size there is no step to split: no finer search.
+        let out = MethodTrials(method: Stepped(fine: true), frames: frames, jobs: 1, floor: Profile.c1.floor)
+        let far = Int(1000 * pow(1.1, 60))
+        let lines = Lines()
+        let beyond = try #require(out.compare(reelpackBytes: [far, far], tolerance: 0.01) { lines.add($0) })
+        #expect(!lines.all.contains { $0.contains("finer") }, "\(lines.all)")
+        #expect(!beyond.matched)
+        #expect(beyond.equalSize.setting?.contains("fine") == false)
+        #expect(beyond.matchNote?.contains("no setting in the method's range") == true)
     }
 }
 
@@ -183,4 +192,13 @@ private struct Stepped: FixedMethod {
     func fineTuning(at knob: Double) -> (any FixedMethod)? {
         fine && held == nil ? Stepped(fine: true, held: knob) : nil
     }
+}
+
+/// Progress lines collected from any thread.
+// @unchecked Sendable: `lines` is read and written under `lock` only.
+private final class Lines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func add(_ s: String) { lock.withLock { lines.append(s) } }
+    var all: [String] { lock.withLock { lines } }
 }

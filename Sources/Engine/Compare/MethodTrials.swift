@@ -244,9 +244,12 @@ final class MethodTrials: @unchecked Sendable {
         progress?("  equal size: \(method.setting(size.knob)), \(size.bytes) bytes for Reelpack's \(target) after \(size.trials.count) settings")
         lock.withLock { equalKnob = size.knob }
         measure(size.knob, stopOnFailure: false)
-        // Steps too coarse for the match: the method's finer setting at the nearest step.
+        // Steps too coarse for the match (settings on both sides of the target, none
+        // within it): the method's finer setting at the nearest step. At a range end
+        // there is no step to split.
         var fine: (trials: MethodTrials, size: KnobSearch.SizeResult)?
-        if !size.matched, let tuning = method.fineTuning(at: size.knob) {
+        if !size.matched, size.trials.contains(where: { $0.bytes < target }), size.trials.contains(where: { $0.bytes > target }),
+           let tuning = method.fineTuning(at: size.knob) {
             let t = MethodTrials(method: tuning, frames: frames, jobs: jobs, floor: floor, payloadBudget: payloadBudget)
             let r = tuning.knobRange(bitDepth: 16)
             let f = KnobSearch.equalSize(target: target, range: r, logScale: false, slope: tuning.typicalSlope,
