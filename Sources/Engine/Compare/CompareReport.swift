@@ -144,7 +144,7 @@ public struct MethodResult: Sendable, Codable {
     public var frames: [FrameRow]
     /// Frames this method could not encode or decode, with why.
     public var failures: [FrameFailure]
-    /// Wall-clock seconds spent on this method (both searches, the curve, the crops).
+    /// Wall-clock seconds spent on this method (both searches and the curve).
     public var seconds: Double
     /// Where those seconds went.
     public var timing: MethodTiming?
