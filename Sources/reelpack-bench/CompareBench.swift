@@ -52,6 +52,21 @@ enum CompareBench {
         for m in r.methods { if let s = m.safe { line(s) } else { print("\(m.method.rawValue): \(m.safeNote ?? "none")") } }
         for s in r.skipped { print("skipped: \(s.note)") }
         print("time by method: " + r.methods.map { String(format: "%@ %.1f s", $0.method.rawValue, $0.seconds) }.joined(separator: ", "))
+        // The profile: wall seconds by phase, and by kind of work (decode and metrics are
+        // summed over frames and workers).
+        for (name, seconds) in (r.stepSeconds ?? [:]).sorted(by: { $0.key < $1.key }) {
+            print(String(format: "step %@: %.1f s", name, seconds))
+        }
+        print("method  equal-size  safe (settings)  curve   encode (settings, frames)   decode+measure  decode Σ  metrics Σ (frames)")
+        for m in r.methods {
+            guard let t = m.timing else { continue }
+            print(String(format: "%-6@  %8.1f s  %6.1f s (%2d)  %5.1f s  %6.1f s (%2d, %4d)        %7.1f s      %6.1f s  %6.1f s (%d)",
+                         m.method.rawValue, t.equalSizeSeconds, t.safeSeconds, t.safeTrials, t.curveSeconds,
+                         t.encodeSeconds, t.settingsEncoded, t.framesEncoded, t.measureSeconds, t.decodeSeconds,
+                         t.metricSeconds, t.framesMeasured))
+            print("        size trials: " + m.sizeTrials.map { String(format: "%.3g → %d", $0.knob, $0.bytes) }.joined(separator: ", ")
+                  + " (target \(m.targetBytes))")
+        }
     }
 
     /// User + system CPU seconds of this process and its finished children (ffmpeg).

@@ -37,6 +37,9 @@ public struct CompareReport: Sendable, Codable {
     /// Seconds the whole comparison took (the compress run included).
     public var seconds: Double
     public var notes: [String]
+    /// Wall seconds of the work outside the methods: reading and analysing the sources,
+    /// measuring Reelpack's files, H.265's colour round trip.
+    public var stepSeconds: [String: Double]? = nil
 }
 
 /// One method at one setting over the reel: the paper's Table 1 row.
@@ -141,8 +144,36 @@ public struct MethodResult: Sendable, Codable {
     public var frames: [FrameRow]
     /// Frames this method could not encode or decode, with why.
     public var failures: [FrameFailure]
-    /// Wall-clock seconds spent on this method (both searches, the curve, the crops).
+    /// Wall-clock seconds spent on this method (both searches and the curve).
     public var seconds: Double
+    /// Where those seconds went.
+    public var timing: MethodTiming?
+}
+
+/// Where a method's time went: by phase (wall clock), and by kind of work. Encoding is
+/// wall clock over the reel; decoding and the metrics are summed over frames and workers,
+/// so with several workers they can exceed the wall time.
+public struct MethodTiming: Sendable, Codable, Equatable {
+    /// The equal-size search with the full measurement at its setting.
+    public var equalSizeSeconds: Double = 0
+    /// The safe-setting search.
+    public var safeSeconds: Double = 0
+    public var safeTrials: Int = 0
+    /// The curve's extra settings.
+    public var curveSeconds: Double = 0
+    /// Encoding, over every setting (wall clock).
+    public var encodeSeconds: Double = 0
+    /// Decoding and measuring (wall clock, encodes they waited for included).
+    public var measureSeconds: Double = 0
+    /// Decoding: summed over frames (for H.265, the time waited for ffmpeg's next frame).
+    public var decodeSeconds: Double = 0
+    /// The metrics on decoded frames, summed over frames.
+    public var metricSeconds: Double = 0
+    public var settingsEncoded: Int = 0
+    public var framesEncoded: Int = 0
+    public var framesMeasured: Int = 0
+
+    public init() {}
 }
 
 public struct FrameFailure: Sendable, Codable, Equatable {

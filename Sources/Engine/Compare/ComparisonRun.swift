@@ -139,7 +139,14 @@ private struct Work: Sendable {
     var codecThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount / settings.jobs) }
 
     func compare() throws -> ComparisonRun.Result {
+        var steps: [String: Double] = [:]
+        var step = Date()
+        func lap(_ name: String) {
+            steps[name, default: 0] += Date().timeIntervalSince(step)
+            step = Date()
+        }
         let frames = try loadReel()
+        lap("read and analyse sources")
         guard let first = frames.first else {
             throw EngineError(.usage, file: run.archiveFolder.path, "holds none of the source frames")
         }
@@ -162,6 +169,7 @@ private struct Work: Sendable {
                 throw EngineError(.verificationFailed, file: frames[i].archiveFile.path, "cannot be decoded and measured: \(error)")
             }
         }
+        lap("measure Reelpack's files")
         let sourceBytes = frames.reduce(0) { $0 + $1.sourceBytes }
         let reelBytes = frames.reduce(0) { $0 + $1.archiveBytes }
         let reelpack = MethodSummary(method: "reelpack", title: "Reelpack \(settings.profile.rawValue) (per-frame search)",
@@ -203,6 +211,8 @@ private struct Work: Sendable {
                 crops.append(crop)
             }
             if let h265 = method as? H265Method {
+                step = Date()
+                defer { lap("colour round trip") }
                 progress?("h265: the colour conversion alone (RGB → Y'CbCr 4:4:4 → RGB)")
                 let rt = ParallelWork.map(Array(frames.indices), jobs: settings.jobs) { i -> FrameQuality? in
                     guard let back = try? h265.colourRoundTrip(frames[i].pixels) else { return nil }
@@ -230,7 +240,8 @@ private struct Work: Sendable {
             channels: first.pixels.channels, bitDepth: first.pixels.bitDepth, sourceBytes: sourceBytes,
             reelpack: reelpack, reelpackSealBytes: sealBytes, compressSeconds: compressSeconds, reelpackFrames: reelRows,
             methods: methods, skipped: skipped, versions: versions, colourRoundTrip: roundTrip, storage: storage,
-            featureFrames: settings.featureFrames, seconds: Date().timeIntervalSince(clock), notes: notes)
+            featureFrames: settings.featureFrames, seconds: Date().timeIntervalSince(clock), notes: notes,
+            stepSeconds: steps)
         return ComparisonRun.Result(report: report, crops: crops)
     }
 
@@ -240,7 +251,7 @@ private struct Work: Sendable {
             guard let ffmpeg = run.tools.ffmpeg else {
                 throw EngineError(.unavailable, "ffmpeg was not found (install ffmpeg with libx265, or pass --ffmpeg PATH)")
             }
-            return try H265Method(ffmpeg: ffmpeg)
+            return try H265Method(ffmpeg: ffmpeg, threads: settings.jobs)
         default:
             return try CodecMethod(id, services: run.services, threads: codecThreads)
         }

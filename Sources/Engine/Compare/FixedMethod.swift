@@ -39,6 +39,40 @@ public protocol FixedMethod: Sendable {
     func encode(_ frame: PixelBuffer, knob: Double) throws -> Data
     /// Decodes what `encode` made for `source`, at the source's geometry and depth.
     func decode(_ payload: Data, source: PixelBuffer) throws -> PixelBuffer
+    /// Every frame of the reel encoded at `knob`, `jobs` frames at a time: the files a user
+    /// of the encoder would store for the reel (a failed frame is its error).
+    func encodeReel(_ frames: [PixelBuffer], knob: Double, jobs: Int) -> [Result<Data, any Error>]
+    /// True when `decodeReel` decodes many frames in one pass (one process for the reel),
+    /// so the caller should decode through it rather than frame by frame.
+    var decodesReel: Bool { get }
+    /// Decodes `payloads` (made for `sources`) in this order, handing each frame to `body`
+    /// as it is ready; stops when `body` returns false.
+    func decodeReel(_ payloads: [Data], sources: [PixelBuffer],
+                    body: (Int, Result<PixelBuffer, any Error>) -> Bool)
+    /// The method held at `knob` with a second, finer setting as its knob, for when `knob`
+    /// moves the reel's size in steps too coarse for the equal-size match (H.265: libx265's
+    /// `aq-strength` at one CRF); nil when the method has none. Its knob's middle value
+    /// leaves the method as it is.
+    func fineTuning(at knob: Double) -> (any FixedMethod)?
+}
+
+extension FixedMethod {
+    /// Frame by frame with `encode`, `jobs` at once.
+    public func encodeReel(_ frames: [PixelBuffer], knob: Double, jobs: Int) -> [Result<Data, any Error>] {
+        ParallelWork.map(Array(frames.indices), jobs: jobs) { i in Result { try encode(frames[i], knob: knob) } }
+    }
+
+    public var decodesReel: Bool { false }
+
+    public func fineTuning(at knob: Double) -> (any FixedMethod)? { nil }
+
+    /// Frame by frame with `decode`, in order.
+    public func decodeReel(_ payloads: [Data], sources: [PixelBuffer],
+                           body: (Int, Result<PixelBuffer, any Error>) -> Bool) {
+        for i in payloads.indices {
+            if !body(i, Result { try decode(payloads[i], source: sources[i]) }) { return }
+        }
+    }
 }
 
 /// JPEG 2000, HTJ2K and JPEG XL through Reelpack's own codecs at one fixed setting.

@@ -105,14 +105,25 @@ public enum KnobSearch {
 
     /// The smallest knob in `range` for which `passes` holds, to within a step that
     /// changes the size by about `sizeResolution` (a share), starting from `start`.
+    ///
+    /// `cheap` knobs are ones whose test costs less (already encoded or measured): a step
+    /// lands on one instead when it is within a third of the step (while bracketing) or a
+    /// quarter of the bracket (while bisecting) of where the step would go, so the bracket
+    /// still shrinks to at most three quarters each time.
     /// - Throws: what `passes` throws.
     public static func loosestPassing(range: ClosedRange<Double>, logScale: Bool, slope: Double, start: Double,
-                                      sizeResolution: Double = 0.03, maxTrials: Int = 10,
+                                      sizeResolution: Double = 0.03, maxTrials: Int = 10, cheap: [Double] = [],
                                       passes: (Double) throws -> Bool) rethrows -> SafeResult {
         let toU: (Double) -> Double = { logScale ? log($0) : $0 }
         let fromU: (Double) -> Double = { logScale ? exp($0) : $0 }
         let uLo = toU(range.lowerBound), uHi = toU(range.upperBound)
         var trials: [(knob: Double, passed: Bool)] = []
+        let cheapU = cheap.filter(range.contains).map(toU)
+        /// The cheap knob nearest `u` within `reach` and strictly between `lo` and `hi`; else `u`.
+        func snap(_ u: Double, reach: Double, lo: Double, hi: Double) -> Double {
+            cheapU.filter { c in abs(c - u) <= reach && c > lo && c < hi && !trials.contains { toU($0.knob) == c } }
+                .min { abs($0 - u) < abs($1 - u) } ?? u
+        }
         func test(_ u: Double) throws -> Bool {
             let p = try passes(fromU(u))
             trials.append((fromU(u), p))
@@ -128,11 +139,13 @@ public enum KnobSearch {
         while pass == nil || fail == nil, trials.count < maxTrials {
             if pass == nil {
                 if u >= uHi { break }
-                u = min(u + step, uHi)
+                let next = min(u + step, uHi)
+                u = snap(next, reach: step / 3, lo: u, hi: uHi + 1e-12)
                 if try test(u) { pass = u } else { fail = u }
             } else {
                 if u <= uLo { break }
-                u = max(u - step, uLo)
+                let next = max(u - step, uLo)
+                u = snap(next, reach: step / 3, lo: uLo - 1e-12, hi: u)
                 if try test(u) { pass = u } else { fail = u }
             }
             step *= 2
@@ -140,7 +153,7 @@ public enum KnobSearch {
         guard var p = pass else { return SafeResult(knob: nil, trials: trials) }
         guard var q = fail else { return SafeResult(knob: fromU(p), trials: trials) }
         while p - q > resolution, trials.count < maxTrials {
-            let m = (p + q) / 2
+            let m = snap((p + q) / 2, reach: (p - q) / 4, lo: q, hi: p)
             if try test(m) { p = m } else { q = m }
         }
         return SafeResult(knob: fromU(p), trials: trials)

@@ -18,8 +18,9 @@ struct CompareCommand: AsyncParsableCommand {
 
             Methods: j2k (JPEG 2000 Part 1, 9/7, one rate, OpenJPEG), htj2k (one quantisation
             step, OpenJPH), h265 (intra-only 4:4:4 at the source's depth, one CRF, through
-            ffmpeg and libx265; skipped with a note when ffmpeg is missing), jxl (one distance,
-            libjxl).
+            ffmpeg and libx265, the reel coded as one stream; when whole CRF steps miss the
+            1 % match, libx265's aq-strength at the nearest CRF; skipped with a note when
+            ffmpeg is missing), jxl (one distance, libjxl).
 
             DIR receives compare.json, compare.csv and compare.html (self-contained).
             Exit status: 0 done, 1 the comparison failed, 2 usage error.
