@@ -187,7 +187,7 @@ struct ArchiveHardeningTests {
         }
         let report = try Verifier(output: out, services: services, threads: 2, toolVersion: "test").run()
         #expect(!report.passed)
-        #expect(report.frames.allSatisfy { $0.status == "not checked" && $0.problems.isEmpty && !$0.notRun.isEmpty })
+        #expect(report.frames.allSatisfy { $0.status == .notChecked && $0.problems.isEmpty && !$0.notRun.isEmpty })
         let catalog = try Catalog(url: out.appendingPathComponent(Catalog.fileName))
         let outcomes = try catalog.events(type: "fixity check").map(\.outcome)
         #expect(outcomes.last == "incomplete" && !outcomes.contains("failure"), "\(outcomes)")

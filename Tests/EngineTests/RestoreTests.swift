@@ -63,7 +63,7 @@ struct RestoreTests {
         let (out, _) = try await ValidationFixture.compress(files, in: dir)
         let dest = dir.file("restored")
         let report = try Self.restore(out, to: dest)
-        #expect(report.failed == 0, "\(report.frames.filter { $0.status != "ok" }.map(\.note))")
+        #expect(report.failed == 0, "\(report.frames.filter { $0.status != .ok }.map(\.note))")
         #expect(report.frames.count == files.count)
         #expect(report.byteExact == files.count)
         for file in files {
@@ -104,7 +104,7 @@ struct RestoreTests {
         let dest = dir.file("restored")
         let report = try Self.restore(out, to: dest)
         let frame = try #require(report.frames.first)
-        #expect(frame.status == "ok", "\(frame.note)")
+        #expect(frame.status == .ok, "\(frame.note)")
         #expect(!frame.byteExact)
         #expect(frame.note.contains("differs from the source's by nature"))
         let restoredData = try Data(contentsOf: dest.appendingPathComponent("dpx_nuke_10bits_rgb.dpx"))

@@ -20,7 +20,7 @@ struct VerifyTests {
         let report = try Self.verify(out)
         #expect(report.passed, "\(report.frames.flatMap(\.problems))")
         #expect(report.summary.frameCount == 2)
-        #expect(report.frames.allSatisfy { $0.status == "ok" && $0.problems.isEmpty })
+        #expect(report.frames.allSatisfy { $0.status == .ok && $0.problems.isEmpty })
         #expect(Set(report.frames.compactMap(\.source)) == ["ffmpeg_gray.dpx", "oiio_luma10.dpx"])
         let events = try Catalog(url: out.appendingPathComponent(Catalog.fileName)).events(type: "fixity check")
         let last = try #require(events.last)
@@ -65,7 +65,7 @@ struct VerifyTests {
         #expect(!report.passed)
         #expect(report.summary.failed == 1)
         let bad = try #require(report.frames.first { $0.output == victim })
-        #expect(bad.status == "failed")
+        #expect(bad.status == .failed)
         #expect(bad.problems.contains { $0.hasPrefix("fixity:") })
         // The decoded-sample check catches the same damage on its own.
         #expect(bad.problems.contains { $0.hasPrefix("decoded samples:") || $0.hasPrefix("decode:") }, "\(bad.problems)")
@@ -80,7 +80,7 @@ struct VerifyTests {
         try manifest.write(to: folder.manifestURL, atomically: true, encoding: .utf8)
         let again = try Self.verify(out)
         let still = try #require(again.frames.first { $0.output == victim })
-        #expect(still.status == "failed")
+        #expect(still.status == .failed)
         #expect(!still.problems.contains { $0.hasPrefix("fixity:") })
         #expect(still.problems.contains { $0.hasPrefix("decoded samples:") || $0.hasPrefix("decode:") }, "\(still.problems)")
         let events = try Catalog(url: folder.catalogURL).events(type: "fixity check")
@@ -129,7 +129,7 @@ struct VerifyTests {
         let bad = try #require(after.frames.first { $0.source == "oiio_luma10.dpx" })
         #expect(bad.problems.contains { $0.hasPrefix("source: oiio_luma10.dpx SHA-256") })
         #expect(bad.problems.contains { $0.hasPrefix("floor:") })
-        #expect(after.frames.first { $0.source == "ffmpeg_gray.dpx" }?.status == "ok")
+        #expect(after.frames.first { $0.source == "ffmpeg_gray.dpx" }?.status == .ok)
 
         // A source that is not there is named.
         try FileManager.default.removeItem(at: changed)

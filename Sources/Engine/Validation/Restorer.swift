@@ -58,7 +58,7 @@ public struct Restorer: Sendable {
         /// The file written (full path), nil when it failed.
         public var restored: String?
         /// `"ok"` or `"failed"`.
-        public var status: String
+        public var status: CheckStatus
         /// `"dpx"` or `"tiff"`.
         public var format: String?
         /// True when the restored file's SHA-256 equals the source's (checked).
@@ -81,9 +81,9 @@ public struct Restorer: Sendable {
         /// absent, frames of the run with no output. Any makes the restore incomplete.
         public var problems: [String] = []
         /// Frames restored.
-        public var restored: Int { frames.filter { $0.status == "ok" }.count }
+        public var restored: Int { frames.filter { $0.status == .ok }.count }
         /// Frames that failed (no file written for them).
-        public var failed: Int { frames.filter { $0.status != "ok" }.count }
+        public var failed: Int { frames.filter { $0.status != .ok }.count }
         /// Frames restored byte for byte (SHA-256 checked).
         public var byteExact: Int { frames.filter(\.byteExact).count }
         /// True when every frame of the archive was restored.
@@ -183,7 +183,7 @@ public struct Restorer: Sendable {
     }
 
     private func restore(_ path: String, fixity: String?) -> FrameResult {
-        var r = FrameResult(output: path, restored: nil, status: "failed", format: nil, byteExact: false, note: "")
+        var r = FrameResult(output: path, restored: nil, status: .failed, format: nil, byteExact: false, note: "")
         let tmp = destination.appendingPathComponent("\(Self.temporaryPrefix)\(getpid())-\(UInt32.random(in: 0 ... .max))")
         do {
             if let fixity {
@@ -253,7 +253,7 @@ public struct Restorer: Sendable {
             try Self.moveIntoPlace(tmp, final, overwrite: overwrite)
             r.restored = final.path
             r.sha256 = Digest.sha256(bytes)
-            r.status = "ok"
+            r.status = .ok
         } catch {
             try? FileManager.default.removeItem(at: tmp)
             r.byteExact = false

@@ -44,7 +44,7 @@ public struct Verifier: Sendable {
         /// The seal's source name, when the seal was read.
         public var source: String?
         /// `"ok"`, `"failed"`, or `"not checked"` (a check could not run; see `notRun`).
-        public var status: String
+        public var status: CheckStatus
         /// Why it failed, one line each (empty when ok).
         public var problems: [String]
         /// Measured against the source (only with sources).
@@ -74,7 +74,7 @@ public struct Verifier: Sendable {
         public var notRun: [String] = []
 
         /// True when any check failed.
-        public var failed: Bool { status != "ok" }
+        public var failed: Bool { status != .ok }
 
         private enum CodingKeys: String, CodingKey {
             case output, source, status, problems, ssim, tileFloor, psnr, identical, sourceBytes, outputBytes, iterations
@@ -165,7 +165,7 @@ public struct Verifier: Sendable {
         let audit = ArchiveAudit.expected(folder)
 
         var results: [FrameResult] = missing.map {
-            FrameResult(output: $0, source: nil, status: "failed", problems: ["missing: listed in the manifest but not on disk"])
+            FrameResult(output: $0, source: nil, status: .failed, problems: ["missing: listed in the manifest but not on disk"])
         }
         var perJob = self
         perJob.threads = ParallelWork.threadsPerJob(threads, jobs: jobs, items: onDisk.count)
@@ -174,7 +174,7 @@ public struct Verifier: Sendable {
         let expected = audit.expected
         results += ParallelWork.map(onDisk, jobs: jobs, progress: progress) { path in
             var result = worker.check(path, expected: digests[path], sourceIndex: sourceIndex, run: expected)
-            result.status = !result.problems.isEmpty ? "failed" : result.notRun.isEmpty ? "ok" : "not checked"
+            result.status = !result.problems.isEmpty ? .failed : result.notRun.isEmpty ? .ok : .notChecked
             return result
         }
         results.sort { $0.output < $1.output }
@@ -201,7 +201,7 @@ public struct Verifier: Sendable {
             + (summary.archiveProblems.isEmpty ? "" : ", archive: \(summary.archiveProblems.joined(separator: "; "))")
             + (sources == nil ? "" : ", \(summary.measured) measured against their sources")
         // A check that did not run is not a fixity failure: such a run is recorded as incomplete.
-        let notChecked = results.filter { $0.status == "not checked" }.count
+        let notChecked = results.filter { $0.status == .notChecked }.count
         // (The archive's own checks read every seal: with some unread they are incomplete too.)
         let failedChecks = summary.failed - notChecked > 0 || !manifestProblems.isEmpty
             || (notChecked == 0 && !summary.archiveProblems.isEmpty)
@@ -213,7 +213,7 @@ public struct Verifier: Sendable {
 
     /// Every check of one output on disk; its problems (the caller sets the status).
     private func check(_ path: String, expected: String?, sourceIndex: [String: URL], run: ArchiveAudit.Expected?) -> FrameResult {
-        var r = FrameResult(output: path, source: nil, status: "ok", problems: [])
+        var r = FrameResult(output: path, source: nil, status: .ok, problems: [])
         let url = folder.url.appendingPathComponent(path)
         let data: Data
         do {

@@ -33,7 +33,7 @@ struct CompareCommand: AsyncParsableCommand {
     var output: String
 
     @Option(help: "C0, C1 or C2.")
-    var profile: String
+    var profile: Profile
 
     @Option(help: "An existing Reelpack output folder of these sources (otherwise compress runs into DIR/reelpack).")
     var archive: String?
@@ -42,7 +42,7 @@ struct CompareCommand: AsyncParsableCommand {
     var methods: String = "j2k,htj2k,h265,jxl"
 
     @Option(help: "Codec of the compress run: auto, j2k, htj2k or jxl.")
-    var codec: String = "auto"
+    var codec: CodecChoice = .auto
 
     @OptionGroup var floors: FloorOptions
 
@@ -52,21 +52,19 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "The ffmpeg executable for H.265 (default: ffmpeg on PATH).")
     var ffmpeg: String?
 
-    @Option(help: "Frames worked on at once (default: the number of cores).")
-    var jobs: Int?
+    @OptionGroup var jobs: JobOptions
 
     @Flag(help: "Print compare.json on stdout.")
     var json = false
 
+    func validate() throws {
+        if profile.isLossless {
+            throw ValidationError("--profile must be C0, C1 or C2 (a lossless archive has nothing to compare at equal quality)")
+        }
+        if featureFrames < 1 { throw ValidationError("--feature-frames must be at least 1") }
+    }
+
     func run() async throws {
-        guard let profile = Profile(name: profile), !profile.isLossless else {
-            Output.error("--profile must be C0, C1 or C2 (a lossless archive has nothing to compare at equal quality)")
-            throw ExitCode(2)
-        }
-        guard let choice = CodecChoice(rawValue: codec.lowercased()) else {
-            Output.error("unknown codec \(codec): use auto, j2k, htj2k or jxl")
-            throw ExitCode(2)
-        }
         var ids: [MethodID] = []
         for name in methods.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) where !name.isEmpty {
             guard let id = MethodID(rawValue: name) else {
@@ -75,8 +73,6 @@ struct CompareCommand: AsyncParsableCommand {
             }
             if !ids.contains(id) { ids.append(id) }
         }
-        if featureFrames < 1 { Output.error("--feature-frames must be at least 1"); throw ExitCode(2) }
-        if let jobs, jobs < 1 { Output.error("--jobs must be at least 1"); throw ExitCode(2) }
         do {
             try floors.check()
         } catch {
@@ -84,8 +80,7 @@ struct CompareCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let settings = ComparisonSettings(profile: profile, floor: floors.floor(for: profile),
-                                          methods: ids, codec: choice,
-                                          jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+                                          methods: ids, codec: codec, jobs: jobs.count,
                                           featureFrames: featureFrames)
         let outURL = URL(fileURLWithPath: output)
         let comparison = ComparisonRun(sources: sources.map { URL(fileURLWithPath: $0) }, output: outURL,

@@ -69,7 +69,7 @@ struct RestoreCommand: ParsableCommand {
             Output.error(String(describing: error))
             throw ExitCode(1)
         }
-        for frame in report.frames where frame.status != "ok" {
+        for frame in report.frames where frame.status != .ok {
             Output.error("FAILED \(frame.output): \(frame.note)")
         }
         for frame in report.frames { if let warning = frame.warning { Output.error("WARNING \(frame.output): \(warning)") } }
@@ -77,7 +77,7 @@ struct RestoreCommand: ParsableCommand {
         if json {
             try Output.printJSON(report)
         } else {
-            for frame in report.frames where frame.status == "ok" {
+            for frame in report.frames where frame.status == .ok {
                 print("\(frame.output) → \(frame.restored ?? "")  \(frame.note)")
             }
             print("restored \(report.restored) (\(report.byteExact) byte for byte), failed \(report.failed)"
