@@ -87,7 +87,7 @@ public final class ReviewLibrary: Sendable {
         for i in frames.indices { frames[i].id = i }
         self.outputs = outputs
         self.frames = frames
-        sourceIndex = source.map(Self.indexSources) ?? [:]
+        sourceIndex = source.map(SourceListing.filesByName) ?? [:]
         displayOverride = display
     }
 
@@ -162,21 +162,6 @@ public final class ReviewLibrary: Sendable {
     /// The display transform of a frame with `metadata`.
     public func transform(metadata: FrameMetadata?) -> DisplayTransform {
         DisplayTransform.forFrame(metadata: metadata, override: displayOverride)
-    }
-
-    /// Source files by name: `url` itself when it is a file, else every file under it.
-    static func indexSources(_ url: URL) -> [String: URL] {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else { return [:] }
-        guard isDir.boolValue else { return [url.lastPathComponent: url] }
-        var index: [String: URL] = [:]
-        let e = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey])
-        while let file = e?.nextObject() as? URL {
-            if (try? file.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true, index[file.lastPathComponent] == nil {
-                index[file.lastPathComponent] = file
-            }
-        }
-        return index
     }
 }
 

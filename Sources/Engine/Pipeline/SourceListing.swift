@@ -64,4 +64,20 @@ public enum SourceListing {
         for part in tail { path = (path as NSString).appendingPathComponent(part) }
         return path
     }
+
+    /// Source files by name, to find a frame's source from its seal: `url` itself when
+    /// it is a file, else every regular file under it (the first of each name).
+    public static func filesByName(_ url: URL) -> [String: URL] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else { return [:] }
+        guard isDir.boolValue else { return [url.lastPathComponent: url] }
+        var index: [String: URL] = [:]
+        let e = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey])
+        while let file = e?.nextObject() as? URL {
+            if (try? file.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true, index[file.lastPathComponent] == nil {
+                index[file.lastPathComponent] = file
+            }
+        }
+        return index
+    }
 }

@@ -161,7 +161,7 @@ public struct Verifier: Sendable {
         let onDiskSet = Set(onDisk)
         let missing = manifest.digests.keys.filter { !onDiskSet.contains($0) }.sorted()
         let extra = onDisk.filter { manifest.digests[$0] == nil }
-        let sourceIndex = sources.map(Self.indexSources) ?? [:]
+        let sourceIndex = sources.map(SourceListing.filesByName) ?? [:]
         let audit = ArchiveAudit.expected(folder)
 
         var results: [FrameResult] = missing.map {
@@ -314,20 +314,5 @@ public struct Verifier: Sendable {
         let posix = (ns.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0.code : nil }
             ?? (ns.domain == NSPOSIXErrorDomain ? ns.code : nil)
         return posix.map { [ENOMEM, EMFILE, ENFILE, EAGAIN].contains(Int32($0)) } ?? false
-    }
-
-    /// Source files by name: `url` itself when it is a file, else every file under it.
-    static func indexSources(_ url: URL) -> [String: URL] {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else { return [:] }
-        guard isDir.boolValue else { return [url.lastPathComponent: url] }
-        var index: [String: URL] = [:]
-        let e = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey])
-        while let file = e?.nextObject() as? URL {
-            if (try? file.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true, index[file.lastPathComponent] == nil {
-                index[file.lastPathComponent] = file
-            }
-        }
-        return index
     }
 }
