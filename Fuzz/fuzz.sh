@@ -29,7 +29,7 @@ mapfile -t IMAGECORE < <(find Sources/ImageCore -name '*.swift' | sort)
 mapfile -t FORMATS < <(find Sources/Formats -name '*.swift' | sort)
 module ImageCore "$B/ImageCore.o" -- "${IMAGECORE[@]}"
 module Formats "$B/Formats.o" -I Sources/CTIFF -- "${FORMATS[@]}"
-module Codecs "$B/Codecs.o" -- Sources/Codecs/Codec.swift Sources/Codecs/Container/*.swift
+module Codecs "$B/Codecs.o" -- Sources/Codecs/Codec.swift Sources/Codecs/QualityKnob.swift Sources/Codecs/Container/*.swift
 # The seal and the value types it holds, straight from Engine (the rest of Engine needs
 # GRDB and swift-crypto); Metrics only for the types QualityMeasurement maps from.
 mapfile -t METRICS < <(find Sources/Metrics -name '*.swift' | sort)

@@ -25,3 +25,15 @@ public enum CodecRegistry {
         CodecID.allCases.compactMap { try? codec($0, threads: threads) }
     }
 }
+
+extension CodecID {
+    /// This codec's knob (the same for every instance of it).
+    public var knob: QualityKnob {
+        switch self {
+        case .j2k: JPEG2000Codec.knob
+        case .htj2k: HTJ2KCodec.knob
+        case .jxl: JPEGXLCodec.knob
+        case .tiff: .none
+        }
+    }
+}

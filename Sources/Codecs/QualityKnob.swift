@@ -78,18 +78,6 @@ public struct QualityKnob: Sendable, Equatable {
     }
 }
 
-extension CodecID {
-    /// This codec's knob (the same for every instance of it).
-    public var knob: QualityKnob {
-        switch self {
-        case .j2k: JPEG2000Codec.knob
-        case .htj2k: HTJ2KCodec.knob
-        case .jxl: JPEGXLCodec.knob
-        case .tiff: .none
-        }
-    }
-}
-
 extension Codec {
     /// The meaningful range of `CodecMode.lossy(quality:)`: the knob's.
     public var qualityRange: ClosedRange<Double> { knob.range }
