@@ -1,12 +1,18 @@
 import Dispatch
 import Foundation
 
+/// A program that exits before reading all its input (ffmpeg refusing a stream, a
+/// decode stopped early) must give its writer an EPIPE error, not SIGPIPE, whose default
+/// action ends this whole process without a word. Set once, before the first pipe.
+private let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
+
 /// Runs an external program with bytes on stdin, collecting stdout and stderr.
 enum Subprocess {
     struct Result { var status: Int32; var stdout: Data; var stderr: Data }
 
     /// - Throws: `EngineError(.unavailable)` when the program cannot be started.
     static func run(_ executable: URL, _ arguments: [String], stdin: Data? = nil) throws -> Result {
+        _ = ignoreBrokenPipes
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -61,12 +67,11 @@ final class StreamingProcess: @unchecked Sendable {
 
     /// A write to a program that has stopped reading (stopped early, or failed) must be an
     /// error the writer sees, not a signal that ends this process.
-    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     /// Starts `executable` and `writeInput` on its own thread; stdin is closed when it returns.
     /// - Throws: `EngineError(.unavailable)` when the program cannot be started.
     init(_ executable: URL, _ arguments: [String], writeInput: @escaping @Sendable (FileHandle) throws -> Void) throws {
-        _ = Self.ignoreBrokenPipes
+        _ = ignoreBrokenPipes
         process.executableURL = executable
         process.arguments = arguments
         process.standardOutput = outPipe
