@@ -19,6 +19,8 @@ final class LibraryTrace: @unchecked Sendable {
     private var active = 0
     private var savedStderr: Int32 = -1
     private var readerRunning = false
+    /// True while `restore` waits for the reader (the lock released meanwhile).
+    private var restoring = false
     /// Library lines and markers seen since the redirection began.
     private var lines: [String] = []
     private var nextID = 0
@@ -45,6 +47,9 @@ final class LibraryTrace: @unchecked Sendable {
 
     private func begin() -> Int {
         condition.lock()
+        // A restore in progress has released the lock to wait for its reader: fd 2 and
+        // the saved descriptor are still its own until it ends.
+        while restoring { condition.wait() }
         if active == 0 { redirect() }
         active += 1
         nextID += 1
@@ -107,11 +112,14 @@ final class LibraryTrace: @unchecked Sendable {
     /// Puts stderr back and waits for the reader to drain the pipe (lock held).
     private func restore() {
         guard savedStderr >= 0 else { return }
+        restoring = true
         dup2(savedStderr, 2)   // the pipe's last write end closes: the reader sees its end
         while readerRunning { condition.wait() }
         close(savedStderr)
         savedStderr = -1
         lines = []
+        restoring = false
+        condition.broadcast()
     }
 
     private func drain(_ fd: Int32, forwardingTo out: Int32) {
