@@ -224,11 +224,8 @@ public final class Catalog: Sendable {
         }
     }
 
-    /// Records the search iterations of one frame for one codec.
-    public func recordIterations(frameID: Int64, runID: Int64, codec: String, _ iterations: [SearchIteration]) throws {
-        try write { db in try Self.recordIterations(db, frameID: frameID, runID: runID, codec: codec, iterations) }
-    }
 
+    /// The search iterations of one frame for one codec.
     private static func recordIterations(_ db: Database, frameID: Int64, runID: Int64, codec: String,
                                          _ iterations: [SearchIteration]) throws {
         do {
@@ -241,11 +238,8 @@ public final class Catalog: Sendable {
         }
     }
 
-    /// Records a completed frame: its result row, status `done`, and a compression event.
-    public func recordResult(frameID: Int64, runID: Int64, _ r: FrameReport, agent: String) throws {
-        try write { db in try Self.recordResult(db, frameID: frameID, runID: runID, r, agent: agent) }
-    }
 
+    /// A completed frame: its result row, status `done`, and the compression and fixity events.
     private static func recordResult(_ db: Database, frameID: Int64, runID: Int64, _ r: FrameReport, agent: String) throws {
         do {
             try ResultRecord(r, frameID: frameID, runID: runID, completedAt: now()).insert(db, onConflict: .replace)
@@ -259,11 +253,8 @@ public final class Catalog: Sendable {
         }
     }
 
-    /// Records a failed frame: status `failed`, an error row and a failure event.
-    public func recordFailure(frameID: Int64?, runID: Int64, source: String, message: String, agent: String) throws {
-        try write { db in try Self.recordFailure(db, frameID: frameID, runID: runID, source: source, message: message, agent: agent) }
-    }
 
+    /// A failed frame: status `failed`, an error row and a failure event.
     private static func recordFailure(_ db: Database, frameID: Int64?, runID: Int64, source: String, message: String,
                                       agent: String) throws {
         do {
