@@ -177,7 +177,7 @@ public final class Catalog: Sendable {
     // MARK: Frames
 
     /// What the catalog knows of a source frame before it is processed.
-    public struct FrameEntry: Sendable {
+    public struct FrameEntry: Sendable, Codable, Equatable {
         public var name: String
         public var sequenceNumber: Int?
         public var sourcePath: String
@@ -270,18 +270,31 @@ public final class Catalog: Sendable {
 
     /// Everything a run records of one frame: its entry, what was read from its source
     /// (nil when it could not be read), each codec's search trace, and how it ended.
-    public struct FrameRecord: Sendable {
-        public enum Outcome: Sendable {
+    /// Codable, so a record can travel (a shard's catalog, a shared queue) and be
+    /// recorded into another catalog as it was.
+    public struct FrameRecord: Sendable, Codable {
+        public enum Outcome: Sendable, Codable {
             case done(FrameReport)
             case failed(message: String)
         }
+        /// What was read from the source file.
+        public struct Source: Sendable, Codable {
+            public var info: FrameSourceInfo
+            public var features: FrameFeatures
+            public init(info: FrameSourceInfo, features: FrameFeatures) { self.info = info; self.features = features }
+        }
+        /// One codec's search: every setting tried, in order (empty when it was not tried).
+        public struct Trace: Sendable, Codable {
+            public var codec: String
+            public var iterations: [SearchIteration]
+            public init(codec: String, iterations: [SearchIteration]) { self.codec = codec; self.iterations = iterations }
+        }
         public var entry: FrameEntry
-        public var source: (info: FrameSourceInfo, features: FrameFeatures)?
-        public var traces: [(codec: String, iterations: [SearchIteration])]
+        public var source: Source?
+        public var traces: [Trace]
         public var outcome: Outcome
 
-        public init(entry: FrameEntry, source: (info: FrameSourceInfo, features: FrameFeatures)?,
-                    traces: [(codec: String, iterations: [SearchIteration])], outcome: Outcome) {
+        public init(entry: FrameEntry, source: Source?, traces: [Trace], outcome: Outcome) {
             self.entry = entry
             self.source = source
             self.traces = traces

@@ -188,61 +188,40 @@ public struct CompressionRun: Sendable {
         return (kept, todo)
     }
 
-    /// Runs `todo` through the frame pipeline, at most `settings.jobs` frames at once.
+    /// Runs `todo` through the frame pipeline (`FrameBatch`), at most `settings.jobs`
+    /// frames at once.
     private func process(_ todo: [WorkItem], of items: [WorkItem], kept: [Int: FrameReport], catalog: Catalog, runID: Int64,
                          tracker: ProgressTracker) async throws {
-        let jobs = max(1, min(settings.jobs, todo.count))
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let memory = ShotMemory()
-        let pipeline = FramePipeline(settings: settings, services: services, framesFolder: framesFolder,
-                                     threads: max(1, cores / jobs), toolVersion: toolVersion, memory: memory,
-                                     catalog: catalog, runID: runID,
-                                     queue: DispatchQueue(label: "reelpack.frames", qos: .userInitiated, attributes: .concurrent))
-        let work = makeWorkSource(todo)
+        let recorder = CatalogRecorder(catalog: catalog, runID: runID, agent: "reelpack \(toolVersion)")
+        let batch = FrameBatch(settings: settings, services: services, framesFolder: framesFolder, toolVersion: toolVersion,
+                               recorder: recorder, jobs: settings.jobs)
         // Frames kept from the interrupted run tell the frames redone after them where
         // to start (their kept setting; their slopes were not kept). The kept frame
         // just before a redone one is analysed again when that frame is, so the cut
         // between them, if any, is seen as in an uninterrupted run.
-        for (index, report) in kept.sorted(by: { $0.key < $1.key }) {
-            if let p = report.parameter, let codec = report.codec {
-                await memory.recordBoundary(.init(parameter: p), codec: codec, index: index)
-            }
-        }
         var keptBefore: [Int: WorkItem] = [:]
         for item in todo where item.index > 0 && kept[item.index - 1] != nil {
             keptBefore[item.index] = items[item.index - 1]
         }
-        let keptNeighbours = keptBefore
-        @Sendable func processNext() async throws -> Bool {
-            guard let item = try await work.next() else { return false }
-            let report = await pipeline.process(item, keptNeighbour: keptNeighbours[item.index])
-            if report.status == .failed {
-                try await work.fail(item, report: report)
-            } else {
-                try await work.complete(item, report: report)
-            }
+        try await batch.run(makeWorkSource(todo), expected: todo.count, kept: kept, keptNeighbours: keptBefore) { item, report in
             await tracker.add(report, index: item.index)
-            return true
-        }
-        // The first frame runs alone, so the frames after it start warm (with several
-        // jobs the next frames would otherwise all start before any frame is done).
-        if jobs > 1 { _ = try await processNext() }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<jobs {
-                group.addTask { while try await processNext() {} }
-            }
-            try await group.waitForAll()
         }
     }
 
-    /// `manifest-sha256.txt`: every output recorded done, BagIt style.
+    /// Writes OUT's `manifest-sha256.txt` from its catalog.
     private func writeManifest(catalog: Catalog) throws {
+        try Self.writeManifest(of: catalog, to: manifestURL)
+    }
+
+    /// `manifest-sha256.txt`: every output `catalog` records done, BagIt style, written
+    /// atomically to `url`. Also used by whatever folds a run's records into OUT's catalog.
+    public static func writeManifest(of catalog: Catalog, to url: URL) throws {
         let lines = try catalog.completedFrames().values
             .compactMap { f -> String? in
                 guard let out = f.report.output, let sha = f.report.outputSHA256 else { return nil }
                 return "\(sha)  \(OutputFolder.Manifest.escape(out))"
             }
             .sorted { $0.dropFirst(66) < $1.dropFirst(66) }
-        try AtomicFile.write(Data((lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).utf8), to: manifestURL)
+        try AtomicFile.write(Data((lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).utf8), to: url)
     }
 }

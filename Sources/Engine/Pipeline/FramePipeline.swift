@@ -13,7 +13,8 @@ import Foundation
 ///   which codecs it tries (`CodecStrategy.swift`);
 /// - encode (`EncodeStage.swift`): the search per codec, with the lossless fallback;
 /// - seal and write (`WriteStage.swift`): the seal, the atomic write, the re-read proof;
-/// - record (`Catalog.record`): one catalog transaction for the frame.
+/// - record (`FrameRecorder`): the frame's record, whole or not at all (a local run:
+///   one catalog transaction, `CatalogRecorder`).
 ///
 /// Blocking stages run on `queue`, off the cooperative pool; only the plan touches the
 /// shared `ShotMemory` (twice: before the search, and after it to hand on what it
@@ -24,21 +25,17 @@ struct FramePipeline: Sendable {
     var writer: FrameWriter
     var strategy: CodecStrategy
     var memory: ShotMemory
-    var catalog: Catalog
-    var runID: Int64
-    var agent: String
+    var recorder: any FrameRecorder
     var queue: DispatchQueue
 
     init(settings: CompressionSettings, services: EngineServices, framesFolder: URL, threads: Int, toolVersion: String,
-         memory: ShotMemory, catalog: Catalog, runID: Int64, queue: DispatchQueue) {
+         memory: ShotMemory, recorder: any FrameRecorder, queue: DispatchQueue) {
         loader = FrameLoader(services: services)
         encoder = FrameEncoder(settings: settings, services: services, threads: threads)
         writer = FrameWriter(settings: settings, services: services, framesFolder: framesFolder, toolVersion: toolVersion)
         strategy = CodecStrategy(choice: settings.codec)
         self.memory = memory
-        self.catalog = catalog
-        self.runID = runID
-        agent = "reelpack \(toolVersion)"
+        self.recorder = recorder
         self.queue = queue
     }
 
@@ -47,8 +44,8 @@ struct FramePipeline: Sendable {
     ///   analysed again so a cut between them is seen as in an uninterrupted run.
     func process(_ item: WorkItem, keptNeighbour: WorkItem? = nil) async -> FrameReport {
         let entry = Catalog.FrameEntry(name: item.name, sequenceNumber: item.sequenceNumber, sourcePath: item.source.path)
-        var source: (info: FrameSourceInfo, features: FrameFeatures)?
-        var traces: [(codec: String, iterations: [SearchIteration])] = []
+        var source: Catalog.FrameRecord.Source?
+        var traces: [Catalog.FrameRecord.Trace] = []
         do {
             let started = Date()
             // load
@@ -58,7 +55,7 @@ struct FramePipeline: Sendable {
             // plan
             let plan = await memory.plan(index: item.index, analysis: loaded.analysis, keptNeighbour: neighbour,
                                          strategy: strategy, grainFloor: encoder.settings.floor.grainRetention != nil)
-            source = (loaded.sourceInfo, plan.features)
+            source = .init(info: loaded.sourceInfo, features: plan.features)
             // encode, seal and write
             let written = try await run {
                 let subject = try EncodeSubject(loaded, features: plan.features, settings: encoder.settings, threads: encoder.threads)
@@ -67,11 +64,11 @@ struct FramePipeline: Sendable {
                 }
                 return try writer.write(&result, item: item, loaded: loaded, subject: subject, plan: plan, started: started)
             }
-            traces = written.traces.map { ($0.codec.rawValue, $0.iterations) }
+            traces = written.traces.map { .init(codec: $0.codec.rawValue, iterations: $0.iterations) }
             await memory.learn(from: written, index: item.index, strategy: strategy)
             // record
             let record = Catalog.FrameRecord(entry: entry, source: source, traces: traces, outcome: .done(written.report))
-            try await run { try catalog.record(record, runID: runID, agent: agent) }
+            try await recorder.record(record)
             return written.report
         } catch {
             var report = FrameReport(source: item.source.path, status: .failed)
@@ -79,7 +76,7 @@ struct FramePipeline: Sendable {
             report.error = message.contains(item.name) ? message : "\(item.name): \(message)"
             let record = Catalog.FrameRecord(entry: entry, source: source, traces: traces,
                                              outcome: .failed(message: report.error ?? ""))
-            _ = try? await run { try catalog.record(record, runID: runID, agent: agent) }
+            try? await recorder.record(record)
             return report
         }
     }

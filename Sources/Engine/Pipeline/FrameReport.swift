@@ -149,7 +149,7 @@ public struct FrameReport: Sendable, Codable, Equatable {
 }
 
 /// What was read from a source file, for the catalog.
-public struct FrameSourceInfo: Sendable {
+public struct FrameSourceInfo: Sendable, Codable, Equatable {
     public var sourceBytes: Int
     public var sourceSHA256: String
     public var format: String
