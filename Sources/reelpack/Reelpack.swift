@@ -25,6 +25,7 @@ struct Reelpack: AsyncParsableCommand {
             VerifyCommand.self,
             RestoreCommand.self,
             ReportCommand.self,
+            MergeCommand.self,
             CompareCommand.self,
             ReviewCommand.self,
         ]

@@ -11,7 +11,7 @@ import ImageCore
 /// Safe to share across tasks: GRDB's `DatabaseQueue` serialises every access.
 public final class Catalog: Sendable {
     /// The schema version this build writes (`PRAGMA user_version`).
-    public static let schemaVersion = 3
+    public static let schemaVersion = 4
     /// The catalog's file name inside the output folder.
     public static let fileName = "reelpack.sqlite"
 
@@ -146,6 +146,12 @@ public final class Catalog: Sendable {
         m.registerMigration("v3") { db in
             try createReviewTables(db)
             try db.execute(sql: "PRAGMA user_version = 3")
+        }
+        // v4: a shard's identity and the listing it was cut from (Catalog+Shard.swift),
+        // which `merge` checks. Older catalogs gain the two empty tables.
+        m.registerMigration("v4") { db in
+            try createShardTables(db)
+            try db.execute(sql: "PRAGMA user_version = 4")
         }
         return m
     }
@@ -305,20 +311,30 @@ public final class Catalog: Sendable {
     /// Records one frame of run `runID` in one transaction: a frame is in the catalog
     /// whole or not at all. Blocking: call it off the cooperative pool.
     public func record(_ frame: FrameRecord, runID: Int64, agent: String) throws {
+        try write { db in try Self.record(db, frame, runID: runID, agent: agent) }
+    }
+
+    /// Records many frames of run `runID` in one transaction (folding records made
+    /// elsewhere, `merge`): one transaction a frame would wait on the disk for each.
+    public func record(contentsOf frames: [FrameRecord], runID: Int64, agent: String) throws {
         try write { db in
-            let id = try Self.register(db, frame.entry, runID: runID)
-            if let source = frame.source {
-                try Self.recordSource(db, frameID: id, report: source.info, features: source.features)
-            }
-            for trace in frame.traces {
-                try Self.recordIterations(db, frameID: id, runID: runID, codec: trace.codec, trace.iterations)
-            }
-            switch frame.outcome {
-            case .done(let report):
-                try Self.recordResult(db, frameID: id, runID: runID, report, agent: agent)
-            case .failed(let message):
-                try Self.recordFailure(db, frameID: id, runID: runID, source: frame.entry.sourcePath, message: message, agent: agent)
-            }
+            for frame in frames { try Self.record(db, frame, runID: runID, agent: agent) }
+        }
+    }
+
+    private static func record(_ db: Database, _ frame: FrameRecord, runID: Int64, agent: String) throws {
+        let id = try register(db, frame.entry, runID: runID)
+        if let source = frame.source {
+            try recordSource(db, frameID: id, report: source.info, features: source.features)
+        }
+        for trace in frame.traces {
+            try recordIterations(db, frameID: id, runID: runID, codec: trace.codec, trace.iterations)
+        }
+        switch frame.outcome {
+        case .done(let report):
+            try recordResult(db, frameID: id, runID: runID, report, agent: agent)
+        case .failed(let message):
+            try recordFailure(db, frameID: id, runID: runID, source: frame.entry.sourcePath, message: message, agent: agent)
         }
     }
 

@@ -20,16 +20,22 @@ public struct CompressionRun: Sendable {
     /// frames a resumed run keeps), in sequence order. The default hands them out in
     /// order from memory (`LocalWorkSource`); a shared queue (DESIGN.md §8) plugs in here.
     public var makeWorkSource: @Sendable ([WorkItem]) -> any WorkSource
+    /// The static shard this process does (`--shard K/N`, DESIGN.md §8), nil for the
+    /// whole reel. A shard does its block of the listing only, records it in its own
+    /// catalog (`shardCatalogURL`) and leaves OUT's catalog, manifest and summary to
+    /// `merge` (`ShardMerge`).
+    public var shard: Shard?
 
     /// A run of `sources` into `output`.
     public init(sources: [URL], output: URL, settings: CompressionSettings, services: EngineServices = .standard,
-                toolVersion: String,
+                toolVersion: String, shard: Shard? = nil,
                 makeWorkSource: @escaping @Sendable ([WorkItem]) -> any WorkSource = { LocalWorkSource(items: $0) }) {
         self.sources = sources
         self.output = output
         self.settings = settings
         self.services = services
         self.toolVersion = toolVersion
+        self.shard = shard
         self.makeWorkSource = makeWorkSource
     }
 
@@ -40,6 +46,8 @@ public struct CompressionRun: Sendable {
         /// What the source scan found worth telling: gaps in a sequence, mixed frame
         /// sizes, unreadable headers, skipped files (DPX/TIFF sequences, see `SequenceScanner`).
         public var warnings: [String]
+        /// The block a shard did (nil for a whole run).
+        public var block: Shard.Block?
 
         /// The result as `summary.json` holds it (and `compress --json` prints it):
         /// pretty, key-sorted JSON.
@@ -82,35 +90,42 @@ public struct CompressionRun: Sendable {
     public var summaryURL: URL { output.appendingPathComponent("summary.json") }
     public var framesFolder: URL { output.appendingPathComponent("frames") }
 
-    /// Runs every frame.
-    /// - Parameter progress: called after each frame (from any thread).
+    /// Runs every frame (a shard: every frame of its block).
+    /// - Parameters:
+    ///   - block: for a shard, called once its block is known, before any frame runs.
+    ///   - progress: called after each frame (from any thread).
     /// - Throws: `EngineError.usage` for an OUT inside SRC, an OUT holding another run
     ///   without `resume`, or no frames; `CatalogError` when the catalog cannot be written.
     ///   A frame's failure is not thrown: it is in its report.
-    public func run(progress: (@Sendable (Progress) -> Void)? = nil) async throws -> Result {
+    public func run(block: (@Sendable (Shard.Block) -> Void)? = nil,
+                    progress: (@Sendable (Progress) -> Void)? = nil) async throws -> Result {
         let clock = Date()
         // Sources first: a missing source is reported as missing, not as a folder OUT
         // would lie in.
         let listing = try SourceListing.listing(sources)
         try SourceListing.checkOutput(output, outsideOf: sources)
-        let lock = try OutputLock(folder: output)
-        defer { lock.release() }
-        try prepareOutput()
-        let catalog = try Catalog(url: catalogURL)
+        let locks = try lockOutput()
+        defer { for lock in locks.reversed() { lock.release() } }
+        let catalog = try Catalog(url: shardCatalogURL ?? catalogURL)
         let runID = try beginRun(in: catalog)
-        let (kept, todo) = try partition(listing.items, catalog: catalog)
+        let shardBlock = try recordShard(of: listing.items, in: catalog)
+        if let shardBlock { block?(shardBlock) }
+        let items = shardBlock.map { Array(listing.items[$0.positions]) } ?? listing.items
+        let (kept, todo) = try partition(items, catalog: catalog)
 
-        let tracker = ProgressTracker(total: listing.items.count, kept: Array(kept.values), start: clock, callback: progress)
+        let tracker = ProgressTracker(total: items.count, kept: Array(kept.values), start: clock, callback: progress)
         try await process(todo, of: listing.items, kept: kept, catalog: catalog, runID: runID, tracker: tracker)
 
         var all = kept
         for (index, report) in await tracker.reports { all[index] = report }
-        let reports = listing.items.map { all[$0.index] ?? FrameReport(source: $0.source.path, status: .failed) }
+        let reports = items.map { all[$0.index] ?? FrameReport(source: $0.source.path, status: .failed) }
         let summary = RunSummary(reports: reports, seconds: Date().timeIntervalSince(clock))
-        let result = Result(frames: reports, summary: summary, warnings: listing.warnings)
+        let result = Result(frames: reports, summary: summary, warnings: listing.warnings, block: shardBlock)
         do {
-            try writeManifest(catalog: catalog)
-            try AtomicFile.write(try result.summaryJSON(), to: summaryURL)
+            if shard == nil {
+                try writeManifest(catalog: catalog)
+                try AtomicFile.write(try result.summaryJSON(), to: summaryURL)
+            }
             try catalog.endRun(runID, summary: String(decoding: try JSONEncoder().encode(summary), as: UTF8.self))
         } catch {
             throw Self.unfinished(error, reports: reports)
@@ -136,8 +151,11 @@ public struct CompressionRun: Sendable {
 
     /// Checks OUT may take this run (empty, or ours and resumed), creates OUT/frames
     /// and removes temporary files an interrupted run left there.
-    private func prepareOutput() throws {
+    func prepareOutput() throws {
         let fm = FileManager.default
+        if fm.fileExists(atPath: shardsFolder.path), !fm.fileExists(atPath: catalogURL.path) {
+            throw EngineError(.usage, file: output.path, "holds the shards of a run (shards/): run the missing ones with --shard K/N and `reelpack merge` it, or choose another folder")
+        }
         if !settings.resume {
             let existing = (try? fm.contentsOfDirectory(atPath: framesFolder.path))?.filter { !$0.hasPrefix(".") } ?? []
             if fm.fileExists(atPath: catalogURL.path) || !existing.isEmpty {

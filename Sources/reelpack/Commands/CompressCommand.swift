@@ -25,6 +25,17 @@ struct CompressCommand: AsyncParsableCommand {
             OUT receives frames/, reelpack.sqlite (the catalog), manifest-sha256.txt and
             summary.json. Exit status: 0 every frame done within its floors, 1 some frames
             failed (the others are written), 2 usage error.
+
+            Many machines, no server: --shard K/N does the K-th of N contiguous blocks of
+            the sorted frames (block sizes differ by at most one; only a block's first
+            frame starts its search cold). Every shard is given the same SRC, OUT and
+            settings; they run at once into OUT/frames, each with its own catalog
+            OUT/shards/shard-K-of-N.sqlite. --shard auto takes K from an array job:
+            Slurm (SLURM_ARRAY_TASK_ID, and N from SLURM_ARRAY_TASK_COUNT), Kubernetes
+            Indexed Jobs (JOB_COMPLETION_INDEX) or AWS Batch (AWS_BATCH_JOB_ARRAY_INDEX),
+            the last two with --shards N. A failed shard is run again alone with the same
+            --shard and --resume. Then `reelpack merge OUT` checks every frame is done
+            exactly once and writes the catalog, manifest, summary and report.
             """)
 
     @Argument(help: "Source folders (image sequences) or DPX/TIFF files.")
@@ -60,6 +71,13 @@ struct CompressCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON document on stdout.")
     var json = false
 
+    @Option(help: ArgumentHelp("Do one static shard: K/N is the K-th of N contiguous blocks of the sorted frames (K from 1); auto reads a Slurm, Kubernetes or AWS Batch array index.",
+                               valueName: "K/N|auto"))
+    var shard: String?
+
+    @Option(help: "The number of shards, for --shard auto (needed on Kubernetes and AWS Batch; checked against a Slurm array's size).")
+    var shards: Int?
+
     /// Checks the options; a problem is a usage error (exit status 2, DESIGN.md §5).
     func validate() throws {
         try floors.check()
@@ -68,6 +86,26 @@ struct CompressCommand: AsyncParsableCommand {
             throw ValidationError("--size-tolerance must be between 0.001 and 0.5 (a share of the file size: 0.02 is 2 %)")
         }
         if !(2...100).contains(maxIterations) { throw ValidationError("--max-iterations must be between 2 and 100") }
+        if let shards {
+            guard shard != nil else { throw ValidationError("--shards N goes with --shard auto (or --shard K/N)") }
+            guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
+        }
+        if let shard, shard != "auto" {
+            let parsed: Shard
+            do { parsed = try Shard.parse(shard) } catch let error as EngineError { throw ValidationError(error.reason) }
+            if let shards, shards != parsed.count {
+                throw ValidationError("--shard \(shard) cuts the reel into \(parsed.count) but --shards says \(shards)")
+            }
+        }
+    }
+
+    /// The shard asked for, announced on stderr; nil without --shard.
+    func resolveShard() throws -> Shard? {
+        guard let shard else { return nil }
+        guard shard == "auto" else { return try Shard.parse(shard) }
+        let (resolved, origin) = try Shard.fromEnvironment(ProcessInfo.processInfo.environment, count: shards)
+        Output.note("reelpack: shard \(resolved) from \(origin)")
+        return resolved
     }
 
     func run() async throws {
@@ -75,12 +113,12 @@ struct CompressCommand: AsyncParsableCommand {
         let settings = CompressionSettings(profile: profile, floor: floor, codec: codec, jobs: jobs.count,
                                            resume: resume, note: note,
                                            sizeTolerance: sizeTolerance, maxIterations: maxIterations)
-        let run = CompressionRun(sources: sources.map { URL(fileURLWithPath: $0) }, output: URL(fileURLWithPath: output),
-                                 settings: settings, toolVersion: ReelpackVersion.string)
         let display = ProgressDisplay()
         let result: CompressionRun.Result
         do {
-            result = try await run.run { display.update($0) }
+            let run = CompressionRun(sources: sources.map { URL(fileURLWithPath: $0) }, output: URL(fileURLWithPath: output),
+                                     settings: settings, toolVersion: ReelpackVersion.string, shard: try resolveShard())
+            result = try await run.run(block: { Output.note("reelpack: \($0)") }, progress: { display.update($0) })
         } catch let error as EngineError where error.kind == .usage {
             Output.error(error.description)
             throw ExitCode(2)
@@ -90,11 +128,15 @@ struct CompressCommand: AsyncParsableCommand {
         }
         display.finish()
         for warning in result.warnings { Output.note("warning: \(warning)") }
-        do {
-            let (_, notes) = try RunReport.write(output: URL(fileURLWithPath: output), includingSummary: false)
-            for note in notes { Output.note("report: \(note)") }
-        } catch {
-            Output.error("the run is complete but its report was not written (\(error)); `reelpack report \(output)` retries")
+        if let block = result.block {
+            Output.note("reelpack: \(block) finished; once every shard has, `reelpack merge \(output)` checks and completes OUT")
+        } else {
+            do {
+                let (_, notes) = try RunReport.write(output: URL(fileURLWithPath: output), includingSummary: false)
+                for note in notes { Output.note("report: \(note)") }
+            } catch {
+                Output.error("the run is complete but its report was not written (\(error)); `reelpack report \(output)` retries")
+            }
         }
         for frame in result.frames where frame.status == .failed {
             Output.error("failed: \(Self.failure(frame))")
