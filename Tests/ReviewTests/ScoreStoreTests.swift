@@ -24,12 +24,13 @@ struct ScoreStoreTests {
         #expect(try Self.userVersion(url) == Catalog.schemaVersion)
     }
 
-    /// Makes a catalog what a reelpack before review wrote: no v3 tables, user_version 2.
+    /// Makes a catalog what a reelpack before review wrote: no v3 (review) or later
+    /// (v4: shards) tables, user_version 2.
     static func makeVersion2(_ url: URL) throws {
         let queue = try DatabaseQueue(path: url.path)
         try queue.write { db in
-            try db.execute(sql: "DROP TABLE reviewScores; DROP TABLE reviewSessions")
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v3'")
+            try db.execute(sql: "DROP TABLE reviewScores; DROP TABLE reviewSessions; DROP TABLE shard; DROP TABLE shardListing")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v3', 'v4')")
             try db.execute(sql: "PRAGMA user_version = 2")
         }
         try queue.close()
