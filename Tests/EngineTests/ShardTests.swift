@@ -132,6 +132,12 @@ struct ShardTests {
         #expect(try merged.count("iterations") == blocks.flatMap(\.frames).reduce(0) { $0 + $1.iterations })
         #expect(try merged.count("features") == 7)
         #expect(try merged.count("events", where: "eventType = 'compression' AND outcome = 'success'") == 7)
+        // The shards' events as they recorded them (when and by whom each frame was made), and the merge.
+        let shardEvents = try (1...3).flatMap { k in
+            try Catalog(url: out.appendingPathComponent("shards/" + (try Shard(index: k, count: 3)).catalogName)).events()
+        }
+        #expect(try merged.events().filter { $0.eventType != "merge" } == shardEvents)
+        #expect(try merged.events(type: "merge").count == 1)
         // Shard 1 starts where the whole run does: the same settings and sizes, frame by frame.
         let first = whole.frames.prefix(3)
         #expect(reports.prefix(3).map(\.parameter) == first.map(\.parameter))

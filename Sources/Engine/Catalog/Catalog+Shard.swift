@@ -170,3 +170,26 @@ extension Catalog {
         }
     }
 }
+
+extension Catalog {
+    /// Replaces the events of run `runID` with `events` recorded elsewhere (a shard's),
+    /// attached to the frames of the same names, so the provenance keeps when and by
+    /// which agent each frame was compressed and checked, not when it was folded.
+    /// Events of frames this catalog does not hold are kept for the folder (no frame).
+    /// - Throws: `CatalogError` on a database failure.
+    public func replaceEvents(ofRun runID: Int64, with events: [Event]) throws {
+        do {
+            try db.write { db in
+                var ids: [String: Int64] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT id, name FROM frames") { ids[row["name"]] = row["id"] }
+                try db.execute(sql: "DELETE FROM events WHERE runId = ?", arguments: [runID])
+                for e in events {
+                    try db.execute(sql: "INSERT INTO events (runId, frameId, eventType, eventDateTime, agent, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                   arguments: [runID, e.frame.flatMap { ids[$0] }, e.eventType, e.eventDateTime, e.agent, e.outcome, e.detail])
+                }
+            }
+        } catch {
+            throw CatalogError(path: db.path, reason: "\(error)", cause: error)
+        }
+    }
+}

@@ -247,8 +247,8 @@ public struct ShardMerge: Sendable {
     }
 
     /// Writes OUT's catalog: one run with the shards' settings, every shard's frames as
-    /// their shards recorded them (sources, features, search traces, results), and its
-    /// end. Built under a temporary name and renamed into place, so a merge run again
+    /// their shards recorded them (sources, features, search traces, results, events),
+    /// a `merge` event, and its end. Built under a temporary name and renamed into place, so a merge run again
     /// replaces the catalog whole.
     private func fold(_ opened: [Opened], settings: String) throws -> RunSummary {
         let target = output.appendingPathComponent(Catalog.fileName)
@@ -261,9 +261,14 @@ public struct ShardMerge: Sendable {
             let shardList = opened.map { $0.info.shard.description }.joined(separator: ", ")
             let runID = try catalog.beginRun(settings: settings, note: "merged from \(opened.count) shards (\(shardList))",
                                              toolVersion: toolVersion)
+            var events: [Catalog.Event] = []
             for shard in opened {
                 try catalog.record(contentsOf: try shard.catalog.completedFrameRecords(), runID: runID, agent: agent)
+                events += try shard.catalog.events()
             }
+            // The shards' own events (when each frame was compressed and checked), not
+            // the ones recording made now.
+            try catalog.replaceEvents(ofRun: runID, with: events)
             let reports = try catalog.frameReports()
             summary = RunSummary(reports: reports, seconds: opened.map(\.seconds).max() ?? 0)
             try catalog.recordEvent(type: "merge", agent: agent, outcome: "success",
