@@ -285,4 +285,16 @@ struct ShardTests {
         }
         #expect(error?.reason.contains("merge") == true)
     }
+
+    @Test("a shard into a folder of a whole run is refused, also with --resume")
+    func shardIntoAWholeRunIsRefused() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let src = try Self.reel(dir, count: 2)
+        let out = dir.file("out")
+        _ = try await CompressionRun(sources: [src], output: out, settings: Self.settings, toolVersion: "test").run()
+        for resume in [false, true] {
+            let error = await #expect(throws: EngineError.self) { try await Self.shard(1, of: 2, src, out, resume: resume) }
+            #expect(error?.reason.contains("whole run") == true, "\(String(describing: error))")
+        }
+    }
 }

@@ -26,6 +26,11 @@ extension CompressionRun {
         }
         let shared = try OutputLock(sharedIn: output) { AtomicFile.removeLeftovers(in: framesFolder) }
         do {
+            // Before this shard's lock creates OUT/shards.
+            let fm = FileManager.default
+            if fm.fileExists(atPath: catalogURL.path), !fm.fileExists(atPath: shardsFolder.path) {
+                throw EngineError(.usage, file: output.path, "holds a whole run, not shards: continue it with `compress --resume` without --shard, or choose another folder")
+            }
             let own = try OutputLock(folder: shardsFolder, fileName: "." + (shard.catalogName as NSString).deletingPathExtension + ".lock",
                                      holder: "another process running shard \(shard)")
             do { try prepareShardOutput(shard) } catch { own.release(); throw error }
@@ -47,7 +52,7 @@ extension CompressionRun {
                 throw EngineError(.usage, file: catalog.path, "shard \(shard) already ran here: pass --resume to continue it (frames done and intact are kept), or choose another folder")
             }
             if fm.fileExists(atPath: catalogURL.path) {
-                throw EngineError(.usage, file: output.path, "already holds a whole (or merged) run: pass --resume to continue this shard of it, or choose another folder")
+                throw EngineError(.usage, file: output.path, "holds a merged run: pass --resume to continue this shard of it (then merge again), or choose another folder")
             }
         }
         let entries = ((try? fm.contentsOfDirectory(atPath: output.path)) ?? []).filter { !$0.hasPrefix(".") }
