@@ -194,6 +194,30 @@ struct ShardTests {
         #expect(try Verifier(output: out, sources: src, threads: 2, toolVersion: "test").run().passed)
     }
 
+    @Test("a frame that failed in its shard is missing with its error; once its source is readable, the shard resumed does it")
+    func failedFrameThenResume() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let src = try Self.reel(dir, count: 4)
+        let victim = src.appendingPathComponent("reel_0086403.dpx")
+        let intact = try Data(contentsOf: victim)
+        try Data(intact.prefix(4096)).write(to: victim)   // the header, not the samples
+        let out = dir.file("out")
+        _ = try await Self.shard(1, of: 2, src, out)
+        let second = try await Self.shard(2, of: 2, src, out)
+        #expect(second.frames.map(\.status) == [.done, .failed])
+        let merge = try ShardMerge(output: out, toolVersion: "test").run()
+        #expect(!merge.merged)
+        #expect(merge.missing.map(\.name) == ["reel_0086403.dpx"])
+        #expect(merge.missing.first?.reason.hasPrefix("failed: ") == true, "\(merge.missing)")
+        #expect(merge.shards.map(\.failed) == [0, 1])
+
+        try intact.write(to: victim)
+        let rerun = try await Self.shard(2, of: 2, src, out, resume: true)
+        #expect(rerun.frames.map(\.status) == [.kept, .done])
+        #expect(try ShardMerge(output: out, toolVersion: "test").run().merged)
+        #expect(try Verifier(output: out, sources: src, threads: 2, toolVersion: "test").run().passed)
+    }
+
     @Test("an output changed after its shard wrote it is missing; the shard resumed redoes it alone")
     func changedOutputIsRedone() async throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }

@@ -19,8 +19,9 @@ struct MergeCommand: ParsableCommand {
             Then it folds the shards' records (sources, features, every search step,
             results, events) into OUT/reelpack.sqlite as one run, and writes
             manifest-sha256.txt, summary.json, report.html and frames.csv: the folder is
-            then what a single `compress` leaves, for `verify`, `restore` and `report`.
-            Running merge again rebuilds them.
+            then what a single `compress` leaves, for `verify`, `restore` and `report`
+            (`reelpack verify OUT --source SRC` decodes every output and measures it
+            against its source). Running merge again rebuilds them.
 
             A frame missing (its shard never ran, failed or was interrupted, or its output
             is gone or changed) is listed with the shard that should have done it and the
