@@ -68,7 +68,10 @@ import Testing
         let dir = try TemporaryDirectory(); defer { dir.remove() }
         let src = try Self.synth(dir, frames: 4)
         let out = dir.file("out")
-        let first = try ReelpackBinary.run(["compress", src.path, "-o", out.path] + Self.compress + ["--shard", "1/2"])
+        // Floors off the profile's defaults (banding raised, its rise and the grain floor
+        // off), so the printed command must carry them for --resume to take it.
+        let floors = ["--banding", "9", "--banding-rise", "0", "--grain-retention", "0"]
+        let first = try ReelpackBinary.run(["compress", src.path, "-o", out.path] + Self.compress + floors + ["--shard", "1/2"])
         #expect(first.status == 0, "\(Self.text(first.stderr))")
         let merge = try ReelpackBinary.run(["merge", out.path])
         let stderr = Self.text(merge.stderr)

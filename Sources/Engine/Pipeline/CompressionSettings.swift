@@ -67,14 +67,20 @@ extension CompressionSettings {
             && storeMonochromeAsOneChannel == other.storeMonochromeAsOneChannel
     }
 
-    /// The profile, its floors and the codec in the words of the command line.
+    /// The profile, its floors and the codec in the words of the command line: passed to
+    /// `compress` they ask for the same outputs (`sameOutputs`).
     public var outputDescription: String {
         var parts = ["--profile \(profile.rawValue)", "--codec \(codec.rawValue)"]
         if !floor.requiresIdentical {
             if let v = floor.ssim { parts.append("--ssim \(v)") }
             if let v = floor.psnr { parts.append("--psnr \(v)") }
             if let v = floor.tileSSIM { parts.append("--tile-ssim \(v)") }
-            if let v = floor.grainRetention { parts.append("--grain-retention \(v)") }
+            // Every floor that 0 turns off is written out, set or off, so the words are a
+            // command line that asks for these floors whatever the profile's defaults.
+            parts.append("--grain-retention \(floor.grainRetention ?? 0)")
+            parts.append("--banding \(floor.banding ?? 0)")
+            parts.append("--banding-rise \(floor.bandingRise ?? 0)")
+            if let v = floor.ssimulacra2 { parts.append("--ssimulacra2 \(v)") }
         }
         return parts.joined(separator: " ")
     }
