@@ -27,6 +27,8 @@ struct Reelpack: AsyncParsableCommand {
             ReportCommand.self,
             CompareCommand.self,
             ReviewCommand.self,
+            QueueCommand.self,
+            WorkerCommand.self,
         ]
     )
 
