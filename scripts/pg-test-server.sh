@@ -50,9 +50,19 @@ url() { echo "postgresql://$user@/$database?host=$dir&port=$port"; }
 
 running() { [ -f "$data/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 
+# The server outlives this script: it must not keep descriptors the caller gave us
+# (a test reading our output through a pipe would wait for its end forever).
+close_inherited() {
+  local fd
+  for fd in $(ls /proc/$$/fd 2>/dev/null); do
+    [ "$fd" -gt 2 ] && [ "$fd" -ne 255 ] && eval "exec $fd>&-" 2>/dev/null || true
+  done
+}
+
 case "${1:-}" in
   start)
     if ! running; then
+      close_inherited
       if [ ! -f "$data/PG_VERSION" ]; then
         mkdir -p "$dir"
         [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
@@ -60,7 +70,7 @@ case "${1:-}" in
           || { cat "$dir/initdb.log" >&2; exit 1; }
       fi
       as_owner "$bin/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 \
-        -o "-c listen_addresses='' -k '$dir' -p $port -c fsync=off -c max_connections=200" start >/dev/null \
+        -o "-c listen_addresses='' -k '$dir' -p $port -c fsync=off -c max_connections=200" start </dev/null >/dev/null 2>&1 \
         || { tail -20 "$dir/server.log" >&2; exit 1; }
     fi
     if ! as_owner "$bin/psql" -h "$dir" -p "$port" -U "$user" -d postgres -tAc \

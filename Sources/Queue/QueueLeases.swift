@@ -19,8 +19,9 @@ enum QueueLeases {
         var items: [WorkItem]
     }
 
-    /// Leases up to `size` consecutive open frames for `worker`: of `run` from index
-    /// `from` on when given, else the first open frame of the oldest run with one.
+    /// Leases up to `size` consecutive open frames for `worker`: of `run` beginning at
+    /// index `from` exactly when given (nil when that frame is not open), else beginning
+    /// at the first open frame of the oldest run with one.
     static func lease(_ db: QueueDatabase, worker: String, run: Int64?, from: Int = 0, size: Int, seconds: Int) async throws -> Chunk? {
         try await failAbandoned(db)
         return try await db.transaction { c in
@@ -28,7 +29,7 @@ enum QueueLeases {
             let open = "(status = 'pending' OR (status = 'leased' AND lease_expires < now()))"
             let rows = try await QueueDatabase.run("""
                 SELECT id, run_id, idx FROM frames
-                WHERE \(unescaped: open) AND (\(run)::bigint IS NULL OR (run_id = \(run) AND idx >= \(from)))
+                WHERE \(unescaped: open) AND (\(run)::bigint IS NULL OR (run_id = \(run) AND idx = \(from)))
                 ORDER BY run_id, idx LIMIT 1 FOR UPDATE SKIP LOCKED
                 """, on: c)
             for try await row in rows.decode((Int64, Int64, Int).self) { first = (row.0, row.1, row.2) }

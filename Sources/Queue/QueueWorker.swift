@@ -179,10 +179,11 @@ private actor Counter {
     }
 }
 
-/// Hands out one run's leased frames in order, leasing the next chunk after the last
-/// frame handed out when these are gone. Ends (nil) when the run has no open frame
-/// after it; throws when the database is unreachable, so the worker stops taking new
-/// frames and waits for it.
+/// Hands out one run's leased frames in order, leasing the chunk that follows the last
+/// frame handed out when these are gone. Ends (nil) when the next frame is not open
+/// (done, or another worker's): the worker's next batch starts cold elsewhere, as a
+/// shard does, rather than warm from a frame that is not the one before. Throws when
+/// the database is unreachable, so the worker stops taking new frames and waits for it.
 actor QueueWorkSource: WorkSource {
     let database: QueueDatabase
     let run: Int64

@@ -77,18 +77,26 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent(".reelpack-queue").path))
 
         // A local run of the same reel with the same settings: the same frames, each
-        // output file of the same name (so the same codec). Sizes: a queue worker starts
-        // cold at the first frame of each batch where the local run starts warm from the
-        // frame before, so the search may stop at another setting within its tolerance
-        // (2 %); each size must lie within twice that of the local one.
+        // output file of the same name (so the same codec), and about the same sizes. Not
+        // equal sizes: a worker starts its search cold at the first frame of each batch
+        // (and the killed worker's frames are redone cold) where the local run starts warm
+        // from the frame before, and the search ends within its tolerance of the smallest
+        // passing size *it* found, so a frame may end several per cent apart (cold starts
+        // measured up to 10 % larger here). The reel's total must be within 5 % and each
+        // frame within 15 % (frames made to other floors differ by far more);
+        // `reelpack-bench queue` compares one worker's files exactly.
         let compress = try ReelpackBinary.run(["compress", src.path, "-o", local.path, "--jobs", "1"] + settings)
         #expect(compress.status == 0, "\(text(compress.stderr))")
         let queued = try sizes(out), alone = try sizes(local)
         #expect(queued.keys.sorted() == alone.keys.sorted())
         for (name, size) in alone {
             let other = queued[name] ?? 0
-            #expect(abs(Double(other - size)) <= 0.04 * Double(size), "\(name): queue \(other) bytes, local \(size)")
+            #expect(abs(Double(other - size)) <= 0.15 * Double(size), "\(name): queue \(other) bytes, local \(size)")
         }
+        let (queuedTotal, aloneTotal) = (queued.values.reduce(0, +), alone.values.reduce(0, +))
+        #expect(abs(Double(queuedTotal - aloneTotal)) <= 0.05 * Double(aloneTotal), "queue \(queuedTotal) bytes, local \(aloneTotal)")
+        let same = alone.filter { queued[$0.key] == $0.value }.count
+        print("queue against local: \(same) of \(alone.count) frames the same size; total \(queuedTotal) against \(aloneTotal) bytes")
 
         // The password is in no output, log or file of OUT.
         for result in [submit, status, export] {
