@@ -127,7 +127,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"], swiftSettings: strictSettings),
         // The work queue through the built `reelpack`, against REELPACK_TEST_PG_URL (`make test` starts a server).
-        .testTarget(name: "QueueTests", dependencies: ["TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "QueueTests", dependencies: ["Queue", "TestSupport"], swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]
 )
