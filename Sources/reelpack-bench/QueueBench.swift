@@ -32,8 +32,9 @@ enum QueueBench {
         try check(ReelpackBinary.run(["compress", src.path, "-o", localOut.path, "--jobs", "1"] + settings))
         let localSeconds = Date().timeIntervalSince(localStart)
         let reference = try digests(localOut)
-        print(String(format: "local compress --jobs 1: %.1f s, %.2f fps", localSeconds, Double(frames) / localSeconds))
-        print("workers  wall s  fps    speed-up  efficiency  queue ms/frame  queue calls/frame  same as local")
+        print(String(format: "local compress --jobs 1: %.1f s, %.2f fps, %.1f encodes/frame", localSeconds, Double(frames) / localSeconds,
+                     try encodesPerFrame(localOut, frames: frames)))
+        print("workers  wall s  fps    speed-up  efficiency  queue ms/frame  queue calls/frame  encodes/frame  same as local")
 
         var oneWorker: Double?
         for count in [1, 2, 4] {
@@ -60,9 +61,10 @@ enum QueueBench {
             let same = ours.filter { reference[$0.key] == $0.value }.count
             let single = oneWorker ?? wall
             if count == 1 { oneWorker = wall }
-            print(String(format: "%-8d %-7.1f %-6.2f %-9.2f %-11.2f %-15.2f %-18.1f %d of %d files",
+            print(String(format: "%-8d %-7.1f %-6.2f %-9.2f %-11.2f %-15.2f %-18.1f %-14.1f %d of %d files",
                          count, wall, Double(frames) / wall, single / wall, single / wall / Double(count),
-                         queueSeconds * 1000 / Double(max(1, done)), Double(calls) / Double(max(1, done)), same, frames))
+                         queueSeconds * 1000 / Double(max(1, done)), Double(calls) / Double(max(1, done)),
+                         try encodesPerFrame(out, frames: frames), same, frames))
         }
     }
 
@@ -84,6 +86,12 @@ enum QueueBench {
         try Catalog(url: out.appendingPathComponent(Catalog.fileName)).completedFrames().mapValues {
             "\($0.report.output ?? "") \($0.report.outputBytes ?? 0) \($0.report.decodedSHA256 ?? "")"
         }
+    }
+
+    /// Search encodes per frame, from OUT's catalog: a batch's first frame starts cold
+    /// and takes more.
+    private static func encodesPerFrame(_ out: URL, frames: Int) throws -> Double {
+        Double(try Catalog(url: out.appendingPathComponent(Catalog.fileName)).count("iterations")) / Double(max(1, frames))
     }
 
     private static func replacingDatabase(in url: String, with name: String) -> String {
