@@ -5,7 +5,7 @@ SWIFT        ?= swift
 DEMO_DIR     ?= demo
 BUILD_FLAGS  ?=
 
-.PHONY: deps demo test e2e bench build release clean fuzz fuzz-short
+.PHONY: deps demo test e2e bench build release clean fuzz fuzz-short pg-start pg-stop
 
 ## deps: install the C libraries, reference tools and Python packages (idempotent)
 deps:
@@ -21,11 +21,20 @@ release: deps
 demo: release
 	@bash scripts/demo.sh "$(DEMO_DIR)"
 
-## test: every test, debug build, then the review's browser test (Tests/e2e)
-test: deps
+## test: every test, debug build, then the review's browser test (Tests/e2e). The queue
+## tests run against a throwaway PostgreSQL server (pg-start).
+test: deps pg-start
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+	REELPACK_TEST_PG_URL="$$(bash scripts/pg-test-server.sh url)" $(SWIFT) test --skip-build $(BUILD_FLAGS)
 	$(MAKE) e2e
+
+## pg-start: a PostgreSQL server for the queue tests, on a Unix socket under .build (prints its URL)
+pg-start: deps
+	@bash scripts/pg-test-server.sh start
+
+## pg-stop: stops the test server
+pg-stop:
+	@bash scripts/pg-test-server.sh stop
 
 ## e2e: `reelpack review` in headless Chromium (skips, saying why, only when Chromium cannot start)
 e2e:

@@ -44,6 +44,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // MARK: C libraries (one system-library target each; Debian provides them)
@@ -92,11 +93,19 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
             ],
             swiftSettings: strictSettings),
-        // The command line reaches the parts through the Engine (and the review server) only.
+        // The shared work queue: runs, frames and their records in PostgreSQL, leased by workers.
+        .target(
+            name: "Queue",
+            dependencies: [
+                "Engine", "Codecs",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings),
+        // The command line reaches the parts through the Engine (and the review server and queue) only.
         .executableTarget(
             name: "reelpack",
             dependencies: [
-                "Engine", "Review",
+                "Engine", "Review", "Queue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
@@ -117,6 +126,8 @@ let package = Package(
             dependencies: ["Review", "Engine", "ImageCore", "Formats", "Metrics", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"], swiftSettings: strictSettings),
+        // The work queue through the built `reelpack`, against REELPACK_TEST_PG_URL (`make test` starts a server).
+        .testTarget(name: "QueueTests", dependencies: ["Queue", "TestSupport"], swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,13 +3,13 @@
 # (libtiff, OpenJPEG, OpenJPH, libjxl), the reference tools tests compare against
 # (ffmpeg, oiiotool, opj_*, ojph_*, cjxl/djxl, tiffinfo; headless Chromium for the
 # report rendering test; chromium-driver and python3-selenium for the review's
-# browser test), and the Python reference
+# browser test; PostgreSQL for the work queue's tests), and the Python reference
 # packages (scikit-image for SSIM, imagecodecs). Debian 12 or Ubuntu.
 set -euo pipefail
 
 packages=(pkg-config zlib1g-dev libtiff-dev libopenjp2-7-dev libopenjph-dev libjxl-dev
           libopenjp2-tools openjph-tools libjxl-tools libtiff-tools ffmpeg openimageio-tools
-          libsqlite3-dev python3-pip chromium chromium-driver python3-selenium fonts-dejavu-core)
+          libsqlite3-dev postgresql python3-pip chromium chromium-driver python3-selenium fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -16,6 +16,7 @@ let benchmarks: [String: () throws -> Void] = [
     "compare": CompareBench.run,
     "floors": FloorsBench.run,
     "review": ReviewBench.run,
+    "queue": QueueBench.run,
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())

@@ -28,6 +28,8 @@ struct Reelpack: AsyncParsableCommand {
             MergeCommand.self,
             CompareCommand.self,
             ReviewCommand.self,
+            QueueCommand.self,
+            WorkerCommand.self,
         ]
     )
 
