@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# The Slurm templates on a real Slurm: a one-node cluster on this host (Debian's
+# slurmctld and slurmd, munge for authentication, no accounting, no cgroups) runs
+# deploy/slurm/submit-shards.sh on an 8-frame synthetic reel: the shard array, then the
+# merge that depends on it. Passes when every shard and the merge completed and
+# `reelpack verify OUT --source SCANS` is clean. Everything it starts (munged, slurmctld,
+# slurmd) runs from a temporary folder with its own key, socket, ports and state, and is
+# stopped on exit; the machine's own munge or Slurm, if any, is left alone.
+#
+#   scripts/test-slurm.sh [--smoke] [--keep]
+#
+# --smoke runs a trivial array and a dependent job instead of Reelpack (checks the
+# cluster alone). --keep leaves the temporary folder (logs, reel, output) for a look.
+# Needs root: slurmd starts each job as the submitting user. REELPACK_BIN names the
+# binary to test (default: the debug build, built if missing). Installs slurmctld,
+# slurmd, slurm-client and munge from Debian when they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+
+smoke="" keep=""
+for arg in "$@"; do
+  case "$arg" in
+    --smoke) smoke=1 ;;
+    --keep)  keep=1 ;;
+    *) echo "usage: scripts/test-slurm.sh [--smoke] [--keep]" >&2; exit 2 ;;
+  esac
+done
+if [ "$(id -u)" -ne 0 ]; then
+  echo "test-slurm: needs root (slurmd runs each job as the user who submitted it); run it with sudo" >&2
+  exit 1
+fi
+started=$(date +%s)
+
+# --- install --------------------------------------------------------------------------
+missing=()
+for p in slurmctld slurmd slurm-client munge; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ -z "$smoke" ]; then
+  bin=${REELPACK_BIN:-}
+  if [ -z "$bin" ]; then
+    swift build --product reelpack 2>&1 | tail -n 3
+    bin="$(swift build --show-bin-path)/reelpack"
+  fi
+  [ -x "$bin" ] || { echo "test-slurm: no reelpack binary at $bin" >&2; exit 1; }
+fi
+
+# --- a one-node cluster in a temporary folder -----------------------------------------
+work=$(mktemp -d /tmp/reelpack-slurm.XXXXXX)
+chmod 755 "$work"
+mkdir -p "$work/munge-key" "$work/munge-run" "$work/state" "$work/spool" "$work/log"
+chmod 700 "$work/munge-key"
+chmod 755 "$work/munge-run"
+
+stop() {
+  local status=$?
+  for pidfile in "$work/slurmd.pid" "$work/slurmctld.pid" "$work/munge-run/munged.pid"; do
+    [ -s "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+  done
+  # The daemons remove their pid files as they exit; give them a few seconds.
+  for _ in $(seq 1 20); do
+    [ -e "$work/slurmd.pid" ] || [ -e "$work/slurmctld.pid" ] || break
+    sleep 0.5
+  done
+  if [ -n "$keep" ] || [ $status -ne 0 ]; then
+    echo "test-slurm: logs, reel and output kept in $work"
+  else
+    rm -rf "$work"
+  fi
+  exit $status
+}
+trap stop EXIT
+
+fail() {
+  echo "test-slurm: FAILED: $*" >&2
+  for log in "$work"/log/*.log "$work"/jobs/*.log; do
+    [ -f "$log" ] || continue
+    echo "--- $log (last lines)" >&2
+    tail -n 25 "$log" >&2
+  done
+  exit 1
+}
+
+head -c 1024 /dev/urandom > "$work/munge-key/munge.key"
+chmod 400 "$work/munge-key/munge.key"
+munged --key-file="$work/munge-key/munge.key" --socket="$work/munge-run/munge.socket" \
+  --pid-file="$work/munge-run/munged.pid" --log-file="$work/log/munged.log" \
+  --seed-file="$work/munge-key/munged.seed" || fail "munged did not start"
+
+host=$(hostname -s)
+cpus=$(nproc)
+memory_mb=$(( $(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo) * 9 / 10 ))
+port=${SLURM_TEST_PORT:-16817}
+cat > "$work/slurm.conf" <<EOF
+# One node on this host for the templates' test: no accounting, no cgroups.
+ClusterName=reelpacktest
+SlurmctldHost=$host(127.0.0.1)
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
+AuthType=auth/munge
+AuthInfo=socket=$work/munge-run/munge.socket
+CredType=cred/munge
+SlurmUser=root
+SlurmdUser=root
+StateSaveLocation=$work/state
+SlurmdSpoolDir=$work/spool
+SlurmctldPidFile=$work/slurmctld.pid
+SlurmdPidFile=$work/slurmd.pid
+SlurmctldLogFile=$work/log/slurmctld.log
+SlurmdLogFile=$work/log/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+SwitchType=switch/none
+MpiDefault=none
+SchedulerType=sched/backfill
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core_Memory
+ReturnToService=2
+# Finished jobs stay visible to scontrol for the checks below (no accounting database).
+MinJobAge=3600
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory_mb State=UNKNOWN
+PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP
+EOF
+export SLURM_CONF="$work/slurm.conf"
+slurmctld -f "$SLURM_CONF" || fail "slurmctld did not start"
+slurmd -f "$SLURM_CONF" || fail "slurmd did not start"
+
+ready=""
+for _ in $(seq 1 60); do
+  state=$(sinfo -h -n "$host" -o '%t' 2>/dev/null || true)
+  if [ "$state" = "idle" ]; then ready=1; break; fi
+  sleep 0.5
+done
+[ -n "$ready" ] || fail "node $host not idle after 30 s (sinfo: ${state:-no answer})"
+echo "slurm: node $host idle, $cpus CPUs, ${memory_mb} MB ($(( $(date +%s) - started )) s since start)"
+
+# Waits until a job has left the queue, then checks it and its array tasks completed.
+wait_for() {
+  local job=$1 deadline=$(( $(date +%s) + ${2:-900} ))
+  while squeue -h -j "$job" 2>/dev/null | grep -q .; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "job $job still queued or running after ${2:-900} s"
+    sleep 1
+  done
+  local states
+  states=$(scontrol show job "$job" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | sort | uniq -c | tr -s ' ')
+  if echo "$states" | grep -v -q 'JobState=COMPLETED'; then
+    fail "job $job did not complete: $states"
+  fi
+  echo "slurm: job $job:$states"
+}
+
+mkdir -p "$work/jobs"
+if [ -n "$smoke" ]; then
+  cat > "$work/array.sbatch" <<'EOF'
+#!/bin/bash
+#SBATCH --mem=64M
+echo "task $((SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN + 1)) of $SLURM_ARRAY_TASK_COUNT"
+EOF
+  array=$(sbatch --parsable --array=1-4 --output="$work/jobs/task-%a.log" "$work/array.sbatch")
+  after=$(sbatch --parsable --dependency="afterok:${array%%;*}" --mem=64M \
+    --output="$work/jobs/after.log" --wrap="cat $work/jobs/task-*.log")
+  wait_for "${after%%;*}" 120
+  [ "$(wc -l < "$work/jobs/after.log")" -eq 4 ] || fail "the dependent job saw $(wc -l < "$work/jobs/after.log") of 4 array tasks' logs"
+  echo "test-slurm: smoke passed in $(( $(date +%s) - started )) s"
+  exit 0
+fi
+
+# --- the templates on an 8-frame reel ---------------------------------------------------
+"$bin" synth -o "$work/scans" --frames 8 --size 512x270 --bits 10 --kind grain > /dev/null \
+  || fail "reelpack synth failed"
+submitted=$(date +%s)
+output=$(REELPACK="$bin" bash deploy/slurm/submit-shards.sh "$work/scans" "$work/out" \
+  --profile C1 --shards 4 --cpus 1 --mem 1G --logs "$work/jobs") || fail "submit-shards.sh failed: $output"
+echo "$output"
+shards_job=$(echo "$output" | sed -n 's/^shards: job \([0-9]*\).*/\1/p')
+merge_job=$(echo "$output" | sed -n 's/^merge: job \([0-9]*\).*/\1/p')
+[ -n "$shards_job" ] && [ -n "$merge_job" ] || fail "submit-shards.sh printed no job ids"
+wait_for "$shards_job"
+wait_for "$merge_job"
+echo "slurm: shards and merge done in $(( $(date +%s) - submitted )) s"
+
+catalogs=$(find "$work/out/shards" -name '*.sqlite' | wc -l)
+[ "$catalogs" -eq 4 ] || fail "OUT/shards holds $catalogs catalogs, not 4"
+[ -f "$work/out/reelpack.sqlite" ] || fail "the merge wrote no OUT/reelpack.sqlite"
+frames=$(grep -c ' frames/' "$work/out/manifest-sha256.txt" || true)
+[ "$frames" -eq 8 ] || fail "the manifest lists $frames frames, not 8"
+"$bin" verify "$work/out" --source "$work/scans" > "$work/jobs/verify.log" 2>&1 \
+  || { cat "$work/jobs/verify.log" >&2; fail "reelpack verify OUT --source SCANS is not clean"; }
+echo "test-slurm: passed in $(( $(date +%s) - started )) s (8 frames, 4 shards, merge, verify clean)"
