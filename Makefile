@@ -5,7 +5,7 @@ SWIFT        ?= swift
 DEMO_DIR     ?= demo
 BUILD_FLAGS  ?=
 
-.PHONY: deps demo test e2e bench build release clean fuzz fuzz-short
+.PHONY: deps demo test e2e check-kubernetes test-slurm bench build release clean fuzz fuzz-short
 
 ## deps: install the C libraries, reference tools and Python packages (idempotent)
 deps:
@@ -21,16 +21,28 @@ release: deps
 demo: release
 	@bash scripts/demo.sh "$(DEMO_DIR)"
 
-## test: every test, debug build, then the review's browser test (Tests/e2e)
+## test: every test, debug build, then the review's browser test (Tests/e2e) and the
+## Kubernetes manifests' check
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 	$(MAKE) e2e
+	$(MAKE) check-kubernetes
 
 ## e2e: `reelpack review` in headless Chromium (skips, saying why, only when Chromium cannot start)
 e2e:
 	@status=0; /usr/bin/python3 Tests/e2e/review_e2e.py --reelpack "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/reelpack" || status=$$?; \
 	  if [ $$status -eq 77 ]; then echo "review e2e skipped (see above)"; elif [ $$status -ne 0 ]; then exit $$status; fi
+
+## check-kubernetes: deploy/kubernetes parsed, schema-checked offline (kubernetes-validate),
+## its references resolved, its reelpack command lines checked against the CLI's help and
+## the shards and merge Jobs' lines run here on a small reel
+check-kubernetes:
+	python3 scripts/check_kubernetes.py deploy/kubernetes --reelpack "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/reelpack" --run
+
+## test-slurm: deploy/slurm on a one-node Slurm started on this host (root; see deploy/README.md)
+test-slurm: build
+	REELPACK_BIN="$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/reelpack" bash scripts/test-slurm.sh
 
 ## bench: benchmarks against reference tools, release build (see BENCHMARKS.md)
 bench: release
