@@ -16,7 +16,6 @@
 # slurmd, slurm-client and munge from Debian when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo=$PWD
 
 smoke="" keep=""
 for arg in "$@"; do
@@ -62,7 +61,7 @@ chmod 755 "$work/munge-run"
 stop() {
   local status=$?
   for pidfile in "$work/slurmd.pid" "$work/slurmctld.pid" "$work/munge-run/munged.pid"; do
-    [ -s "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+    if [ -s "$pidfile" ]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
   done
   # The daemons remove their pid files as they exit; give them a few seconds.
   for _ in $(seq 1 20); do
@@ -184,7 +183,7 @@ output=$(REELPACK="$bin" bash deploy/slurm/submit-shards.sh "$work/scans" "$work
 echo "$output"
 shards_job=$(echo "$output" | sed -n 's/^shards: job \([0-9]*\).*/\1/p')
 merge_job=$(echo "$output" | sed -n 's/^merge: job \([0-9]*\).*/\1/p')
-[ -n "$shards_job" ] && [ -n "$merge_job" ] || fail "submit-shards.sh printed no job ids"
+if [ -z "$shards_job" ] || [ -z "$merge_job" ]; then fail "submit-shards.sh printed no job ids"; fi
 wait_for "$shards_job"
 wait_for "$merge_job"
 echo "slurm: shards and merge done in $(( $(date +%s) - submitted )) s"

@@ -15,6 +15,7 @@
 set -euo pipefail
 
 usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+case "${1:-}" in -h|--help|"") usage ;; esac
 [ $# -ge 2 ] || usage
 src=$1 out=$2; shift 2
 profile=C1 shards=8 cpus=4 mem="" time="" logs="$PWD/reelpack-logs" only="" sbatch_extra="" verify=""
@@ -35,9 +36,14 @@ while [ $# -gt 0 ]; do
   esac
 done
 [[ $shards =~ ^[1-9][0-9]*$ ]] || { echo "submit-shards.sh: --shards needs a positive count, not '$shards'" >&2; exit 2; }
+rerun=()
+[ -n "$only" ] && IFS=, read -r -a rerun <<< "$only"
+for k in "${rerun[@]}"; do
+  if ! [[ $k =~ ^[0-9]+$ ]] || [ "$k" -lt 1 ] || [ "$k" -gt "$shards" ]; then
+    echo "submit-shards.sh: shard '$k' is not in 1...$shards" >&2; exit 2
+  fi
+done
 here=$(cd "$(dirname "$0")" && pwd)
-# Logs go beside OUT, never into it: OUT holds only what Reelpack writes.
-mkdir -p "$logs"
 
 export REELPACK_SRC=$src REELPACK_OUT=$out REELPACK_PROFILE=$profile REELPACK_SHARDS=$shards
 export REELPACK_ARGS="$*"
@@ -47,16 +53,15 @@ shard_opts=(--parsable --cpus-per-task="$cpus" "${common[@]}")
 [ -n "$mem" ] && shard_opts+=(--mem="$mem")
 [ -n "$time" ] && shard_opts+=(--time="$time")
 
+# Logs go beside OUT, never into it: OUT holds only what Reelpack writes.
+mkdir -p "$logs"
 jobs=()
 if [ -z "$only" ]; then
   array=$(sbatch "${shard_opts[@]}" --array="1-$shards" --output="$logs/shard-%A_%a.log" "$here/shards.sbatch")
   jobs+=("${array%%;*}")
   echo "shards: job ${jobs[0]} (array 1-$shards)"
 else
-  IFS=, read -r -a rerun <<< "$only"
   for k in "${rerun[@]}"; do
-    [[ $k =~ ^[0-9]+$ ]] && [ "$k" -ge 1 ] && [ "$k" -le "$shards" ] \
-      || { echo "submit-shards.sh: shard '$k' is not in 1...$shards" >&2; exit 2; }
     id=$(REELPACK_SHARD="$k/$shards" sbatch "${shard_opts[@]}" --output="$logs/shard-$k-of-$shards-%j.log" "$here/shards.sbatch")
     jobs+=("${id%%;*}")
     echo "shard $k/$shards: job ${id%%;*}"

@@ -15,6 +15,7 @@
 set -euo pipefail
 
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+case "${1:-}" in -h|--help|"") usage ;; esac
 [ $# -ge 2 ] || usage
 src=$1 out=$2; shift 2
 profile=C1 workers=4 cpus=4 mem="" time="" logs="$PWD/reelpack-logs" sbatch_extra=""
