@@ -272,17 +272,14 @@ def check_cli(manifests: Manifests, reelpack: str) -> None:
         if not subcommand:
             manifests.problems.append(f"{where}: the reelpack command line names no subcommand: {words}")
             continue
-        # The longest prefix of the leading words that the CLI takes as a subcommand.
+        # The longest prefix of the leading words that the CLI takes as a subcommand: its
+        # help's usage line names it (an unknown word gets the top-level help instead).
         for length in range(len(subcommand), 0, -1):
             key = tuple(subcommand[:length])
             if key not in helps:
                 result = subprocess.run([reelpack, *key, "--help"], capture_output=True, text=True)
-                helps[key] = result.stdout if result.returncode == 0 and "USAGE:" in result.stdout.upper() else None
-                if helps[key] is not None and length > 1:
-                    # `reelpack queue --help` also succeeds: a parent lists its children.
-                    parent = subprocess.run([reelpack, *key[:-1], "--help"], capture_output=True, text=True)
-                    if parent.stdout == helps[key]:
-                        helps[key] = None
+                usage = re.search(r"^USAGE: reelpack " + re.escape(" ".join(key)) + r"(\s|$)", result.stdout, re.MULTILINE)
+                helps[key] = result.stdout if result.returncode == 0 and usage else None
             if helps[key] is not None:
                 break
         else:
