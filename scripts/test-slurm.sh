@@ -1,28 +1,36 @@
 #!/usr/bin/env bash
 # The Slurm templates on a real Slurm: a one-node cluster on this host (Debian's
-# slurmctld and slurmd, munge for authentication, no accounting, no cgroups) runs
-# deploy/slurm/submit-shards.sh on an 8-frame synthetic reel: the shard array, then the
-# merge that depends on it. Passes when every shard and the merge completed and
-# `reelpack verify OUT --source SCANS` is clean. Everything it starts (munged, slurmctld,
-# slurmd) runs from a temporary folder with its own key, socket, ports and state, and is
-# stopped on exit; the machine's own munge or Slurm, if any, is left alone.
+# slurmctld and slurmd, munge for authentication, no accounting, no cgroups) runs, on an
+# 8-frame synthetic reel:
+#   - deploy/slurm/submit-shards.sh: the shard array, then the merge that depends on it;
+#     every task and the merge must complete, OUT/shards hold one catalog per shard, the
+#     manifest lists the 8 frames and `reelpack verify OUT --source SCANS` is clean;
+#   - deploy/slurm/submit-workers.sh against a throwaway PostgreSQL
+#     (scripts/pg-test-server.sh, on a Unix socket): queue submit, two workers as an
+#     array, the export after them; the workers and the export must complete and
+#     `reelpack verify` of the exported folder is clean.
+# Everything it starts (munged, slurmctld, slurmd, PostgreSQL) runs from a temporary
+# folder with its own key, socket, ports and state, and is stopped on exit; the
+# machine's own munge, Slurm or PostgreSQL, if any, are left alone.
 #
-#   scripts/test-slurm.sh [--smoke] [--keep]
+#   scripts/test-slurm.sh [--smoke] [--no-queue] [--keep]
 #
 # --smoke runs a trivial array and a dependent job instead of Reelpack (checks the
-# cluster alone). --keep leaves the temporary folder (logs, reel, output) for a look.
-# Needs root: slurmd starts each job as the submitting user. REELPACK_BIN names the
-# binary to test (default: the debug build, built if missing). Installs slurmctld,
-# slurmd, slurm-client and munge from Debian when they are missing.
+# cluster alone). --no-queue leaves the queue out. --keep leaves the temporary folder
+# (logs, reel, outputs) for a look. Needs root: slurmd starts each job as the
+# submitting user. REELPACK_BIN names the binary to test (default: the debug build,
+# built if missing). Installs slurmctld, slurmd, slurm-client and munge from Debian
+# when they are missing (PostgreSQL comes with scripts/install-deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-smoke="" keep=""
+smoke="" keep="" queue=1
 for arg in "$@"; do
   case "$arg" in
-    --smoke) smoke=1 ;;
-    --keep)  keep=1 ;;
-    *) echo "usage: scripts/test-slurm.sh [--smoke] [--keep]" >&2; exit 2 ;;
+    --smoke)    smoke=1 ;;
+    --no-queue) queue="" ;;
+    --keep)     keep=1 ;;
+    *) echo "usage: scripts/test-slurm.sh [--smoke] [--no-queue] [--keep]" >&2; exit 2 ;;
   esac
 done
 if [ "$(id -u)" -ne 0 ]; then
@@ -60,6 +68,9 @@ chmod 755 "$work/munge-run"
 
 stop() {
   local status=$?
+  if [ -n "${pg_started:-}" ]; then
+    REELPACK_PG_DIR="$work/pg" bash scripts/pg-test-server.sh stop > /dev/null 2>&1 || true
+  fi
   for pidfile in "$work/slurmd.pid" "$work/slurmctld.pid" "$work/munge-run/munged.pid"; do
     if [ -s "$pidfile" ]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
   done
@@ -195,4 +206,32 @@ frames=$(grep -c ' frames/' "$work/out/manifest-sha256.txt" || true)
 [ "$frames" -eq 8 ] || fail "the manifest lists $frames frames, not 8"
 "$bin" verify "$work/out" --source "$work/scans" > "$work/jobs/verify.log" 2>&1 \
   || { cat "$work/jobs/verify.log" >&2; fail "reelpack verify OUT --source SCANS is not clean"; }
-echo "test-slurm: passed in $(( $(date +%s) - started )) s (8 frames, 4 shards, merge, verify clean)"
+echo "test-slurm: shards passed in $(( $(date +%s) - started )) s (8 frames, 4 shards, merge, verify clean)"
+
+# --- the queue: workers as an array, the export after them ------------------------------
+if [ -n "$queue" ]; then
+  [ -f scripts/pg-test-server.sh ] || fail "scripts/pg-test-server.sh is missing (the queue's test server)"
+  pg_started=1
+  url=$(REELPACK_PG_DIR="$work/pg" bash scripts/pg-test-server.sh start | tail -n 1) \
+    || fail "PostgreSQL did not start (scripts/pg-test-server.sh start)"
+  # The jobs read the URL from a file, as deploy/README.md asks of a real cluster.
+  (umask 077; echo "$url" > "$work/db-url")
+  submitted=$(date +%s)
+  output=$(REELPACK="$bin" REELPACK_DB_FILE="$work/db-url" bash deploy/slurm/submit-workers.sh \
+    "$work/scans" "$work/queue-out" --profile C1 --workers 2 --cpus 1 --mem 1G --logs "$work/jobs") \
+    || fail "submit-workers.sh failed: $output"
+  echo "$output"
+  workers_job=$(echo "$output" | sed -n 's/^workers: job \([0-9]*\).*/\1/p')
+  export_job=$(echo "$output" | sed -n 's/^export: job \([0-9]*\).*/\1/p')
+  if [ -z "$workers_job" ] || [ -z "$export_job" ]; then fail "submit-workers.sh printed no job ids"; fi
+  wait_for "$workers_job"
+  wait_for "$export_job"
+  echo "slurm: workers and export done in $(( $(date +%s) - submitted )) s"
+  [ -f "$work/queue-out/reelpack.sqlite" ] || fail "the export wrote no OUT/reelpack.sqlite"
+  frames=$(grep -c ' frames/' "$work/queue-out/manifest-sha256.txt" || true)
+  [ "$frames" -eq 8 ] || fail "the exported manifest lists $frames frames, not 8"
+  "$bin" verify "$work/queue-out" --source "$work/scans" > "$work/jobs/verify-queue.log" 2>&1 \
+    || { cat "$work/jobs/verify-queue.log" >&2; fail "reelpack verify of the exported folder is not clean"; }
+  echo "test-slurm: queue passed (8 frames, 2 workers, export, verify clean)"
+fi
+echo "test-slurm: passed in $(( $(date +%s) - started )) s"
