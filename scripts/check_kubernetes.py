@@ -313,13 +313,20 @@ def run_shards_locally(manifests: Manifests, reelpack: str) -> None:
         environment = container_environment(manifests, path, obj, container)
         environment.update(REELPACK_SRC=str(scans), REELPACK_OUT=str(out))
         words = expand(list(container.get("command", [])[1:]) + list(container.get("args", [])), environment)
-        print(f"check_kubernetes: running {describe(path, obj)} here: {count} pods, `reelpack {' '.join(words)}`")
-        for index in range(count):
-            pod = dict(os.environ, JOB_COMPLETION_INDEX=str(index))
-            result = subprocess.run([reelpack, *words], env=pod, capture_output=True, text=True)
-            if result.returncode != 0:
-                manifests.problems.append(f"--run: {describe(path, obj)} index {index} exited {result.returncode}: {result.stderr.strip()[-600:]}")
-                return
+        print(f"check_kubernetes: running {describe(path, obj)} here: {count} pods at once, `reelpack {' '.join(words)}`",
+              flush=True)
+        # All at once into the same OUT, as the Job's parallelism runs them.
+        pods = [subprocess.Popen([reelpack, *words], env=dict(os.environ, JOB_COMPLETION_INDEX=str(index)),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for index in range(count)]
+        failed = False
+        for index, pod in enumerate(pods):
+            _, stderr = pod.communicate()
+            if pod.returncode != 0:
+                failed = True
+                manifests.problems.append(f"--run: {describe(path, obj)} index {index} exited {pod.returncode}: {stderr.strip()[-600:]}")
+        if failed:
+            return
         path, obj, container = lines["merge"]
         words = expand(list(container.get("command", [])[1:]) + list(container.get("args", [])), dict(environment))
         result = subprocess.run([reelpack, *words], capture_output=True, text=True)
@@ -355,8 +362,9 @@ def main() -> int:
         if arguments.run and not problems:
             run_shards_locally(manifests, arguments.reelpack)
 
+    sys.stdout.flush()
     for problem in problems:
-        print(f"check_kubernetes: {problem}", file=sys.stderr)
+        print(f"check_kubernetes: {problem}", file=sys.stderr, flush=True)
     checked = len(manifests.objects)
     print(f"check_kubernetes: {checked} objects in {arguments.folder}, Kubernetes {' and '.join(versions)}: "
           + ("passed" if not problems else f"{len(problems)} problems"))
