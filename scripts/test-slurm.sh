@@ -90,7 +90,7 @@ trap stop EXIT
 
 fail() {
   echo "test-slurm: FAILED: $*" >&2
-  for log in "$work"/log/*.log "$work"/jobs/*.log; do
+  for log in "$work"/log/*.log "$work"/jobs*/*.log; do
     [ -f "$log" ] || continue
     echo "--- $log (last lines)" >&2
     tail -n 25 "$log" >&2
@@ -154,19 +154,24 @@ done
 [ -n "$ready" ] || fail "node $host not idle after 30 s (sinfo: ${state:-no answer})"
 echo "slurm: node $host idle, $cpus CPUs, ${memory_mb} MB ($(( $(date +%s) - started )) s since start)"
 
-# Waits until a job has left the queue, then checks it and its array tasks completed.
-wait_for() {
+# Waits until a job has left the queue; prints its tasks' states, one word each, sorted.
+states_of() {
   local job=$1 deadline=$(( $(date +%s) + ${2:-900} ))
   while squeue -h -j "$job" 2>/dev/null | grep -q .; do
     [ "$(date +%s)" -lt "$deadline" ] || fail "job $job still queued or running after ${2:-900} s"
     sleep 1
   done
+  scontrol show job "$job" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+# Waits for a job and checks that it and all its array tasks completed.
+wait_for() {
   local states
-  states=$(scontrol show job "$job" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | sort | uniq -c | tr -s ' ')
-  if echo "$states" | grep -v -q 'JobState=COMPLETED'; then
-    fail "job $job did not complete: $states"
+  states=$(states_of "$@")
+  if [ -z "$states" ] || echo "$states" | tr ' ' '\n' | grep -q -v '^COMPLETED$'; then
+    fail "job $1 did not complete: ${states:-no state}"
   fi
-  echo "slurm: job $job:$states"
+  echo "slurm: job $1: $states"
 }
 
 mkdir -p "$work/jobs"
@@ -186,7 +191,7 @@ EOF
 fi
 
 # --- the templates on an 8-frame reel ---------------------------------------------------
-"$bin" synth -o "$work/scans" --frames 8 --size 512x270 --bits 10 --kind grain > /dev/null \
+"$bin" synth -o "$work/scans" --frames 8 --size 512x270 --bits 10 --kind grain > "$work/log/synth.log" 2>&1 \
   || fail "reelpack synth failed"
 submitted=$(date +%s)
 output=$(REELPACK="$bin" bash deploy/slurm/submit-shards.sh "$work/scans" "$work/out" \
@@ -208,14 +213,52 @@ frames=$(grep -c ' frames/' "$work/out/manifest-sha256.txt" || true)
   || { cat "$work/jobs/verify.log" >&2; fail "reelpack verify OUT --source SCANS is not clean"; }
 echo "test-slurm: shards passed in $(( $(date +%s) - started )) s (8 frames, 4 shards, merge, verify clean)"
 
+# --- a shard that fails: Slurm cancels the merge; the shard rerun alone, then the merge ---
+cat > "$work/fail-shard-2.sh" <<'EOF'
+#!/bin/bash
+# Runs the command it is given, except the second array task's compress, which fails
+# at once as if its node had died.
+if [ "${2:-}" = compress ] && [ "${SLURM_ARRAY_TASK_ID:-}" = 2 ]; then
+  echo "fail-shard-2.sh: shard 2 fails on purpose" >&2
+  exit 1
+fi
+exec "$@"
+EOF
+chmod +x "$work/fail-shard-2.sh"
+output=$(REELPACK="$work/fail-shard-2.sh $bin" bash deploy/slurm/submit-shards.sh "$work/scans" "$work/out-rerun" \
+  --profile C1 --shards 4 --cpus 1 --mem 1G --logs "$work/jobs-rerun") || fail "submit-shards.sh failed: $output"
+shards_job=$(echo "$output" | sed -n 's/^shards: job \([0-9]*\).*/\1/p')
+merge_job=$(echo "$output" | sed -n 's/^merge: job \([0-9]*\).*/\1/p')
+states=$(states_of "$shards_job")
+[ "$states" = "COMPLETED COMPLETED COMPLETED FAILED" ] || fail "with shard 2 failing, the array ended $states"
+states=$(states_of "$merge_job" 60)
+[ "$states" = "CANCELLED" ] || fail "with shard 2 failed, the merge ended ${states:-in no state}, not CANCELLED"
+echo "slurm: shard 2 failed, the merge was cancelled; rerunning shard 2 alone"
+output=$(REELPACK="$bin" bash deploy/slurm/submit-shards.sh "$work/scans" "$work/out-rerun" \
+  --profile C1 --shards 4 --cpus 1 --mem 1G --logs "$work/jobs-rerun" --only 2) || fail "submit-shards.sh --only 2 failed: $output"
+echo "$output"
+rerun_job=$(echo "$output" | sed -n 's|^shard 2/4: job \([0-9]*\).*|\1|p')
+merge_job=$(echo "$output" | sed -n 's/^merge: job \([0-9]*\).*/\1/p')
+if [ -z "$rerun_job" ] || [ -z "$merge_job" ]; then fail "submit-shards.sh --only 2 printed no job ids"; fi
+wait_for "$rerun_job"
+wait_for "$merge_job"
+"$bin" verify "$work/out-rerun" --source "$work/scans" > "$work/jobs-rerun/verify.log" 2>&1 \
+  || { cat "$work/jobs-rerun/verify.log" >&2; fail "after the rerun, reelpack verify OUT --source SCANS is not clean"; }
+echo "test-slurm: a failed shard rerun alone passed (merge, verify clean)"
+
 # --- the queue: workers as an array, the export after them ------------------------------
 if [ -n "$queue" ]; then
   [ -f scripts/pg-test-server.sh ] || fail "scripts/pg-test-server.sh is missing (the queue's test server)"
   pg_started=1
   url=$(REELPACK_PG_DIR="$work/pg" bash scripts/pg-test-server.sh start | tail -n 1) \
     || fail "PostgreSQL did not start (scripts/pg-test-server.sh start)"
-  # The jobs read the URL from a file, as deploy/README.md asks of a real cluster.
-  (umask 077; echo "$url" > "$work/db-url")
+  # The jobs read the URL from a file, as deploy/README.md asks of a real cluster. The
+  # server trusts local connections, so a password in the URL is not checked, but it
+  # must show in no job's log.
+  secret=not-a-real-password-$RANDOM$RANDOM
+  # shellcheck disable=SC2001 # a capture group, which ${url//} has not
+  (umask 077; echo "$url" | sed "s|://\([^:@/]*\)@|://\1:$secret@|" > "$work/db-url")
+  grep -q -- "$secret" "$work/db-url" || fail "could not put a password into the URL $url"
   submitted=$(date +%s)
   output=$(REELPACK="$bin" REELPACK_DB_FILE="$work/db-url" bash deploy/slurm/submit-workers.sh \
     "$work/scans" "$work/queue-out" --profile C1 --workers 2 --cpus 1 --mem 1G --logs "$work/jobs") \
@@ -227,6 +270,7 @@ if [ -n "$queue" ]; then
   wait_for "$workers_job"
   wait_for "$export_job"
   echo "slurm: workers and export done in $(( $(date +%s) - submitted )) s"
+  if grep -l -- "$secret" "$work"/jobs/*.log; then fail "the database password shows in the logs above"; fi
   [ -f "$work/queue-out/reelpack.sqlite" ] || fail "the export wrote no OUT/reelpack.sqlite"
   frames=$(grep -c ' frames/' "$work/queue-out/manifest-sha256.txt" || true)
   [ "$frames" -eq 8 ] || fail "the exported manifest lists $frames frames, not 8"

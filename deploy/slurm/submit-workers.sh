@@ -2,8 +2,10 @@
 # Queues one reel in the PostgreSQL queue (`reelpack queue submit`, run here), then
 # submits W Slurm workers (workers.sbatch, an array) and the export that writes OUT's
 # catalog, manifest and report once they are done (export.sbatch,
-# --dependency=afterany on the workers: it exports whatever the run holds and its
-# status says what is missing). Prints the run id and the job ids.
+# --dependency=afterany on the workers, so it runs even when a worker failed: a worker's
+# frames go back to the queue, the export refuses a run with frames still pending and
+# its log shows `queue status`; submit more workers, then export.sbatch again).
+# Prints the run id and the job ids.
 #
 #   submit-workers.sh SRC OUT [--profile P] [--workers W] [--cpus C] [--mem M]
 #                     [--time T] [--logs DIR] [--sbatch "OPTIONS"] [-- SUBMIT OPTIONS...]
