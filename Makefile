@@ -35,10 +35,11 @@ e2e:
 	  if [ $$status -eq 77 ]; then echo "review e2e skipped (see above)"; elif [ $$status -ne 0 ]; then exit $$status; fi
 
 ## check-kubernetes: deploy/kubernetes parsed, schema-checked offline (kubernetes-validate),
-## its references resolved, its reelpack command lines checked against the CLI's help and
-## the shards and merge Jobs' lines run here on a small reel
+## its references resolved, its reelpack command lines checked against the CLI's help, and
+## its Jobs' lines run here on a small reel (shards and merge; the queue's against a
+## throwaway PostgreSQL)
 check-kubernetes:
-	python3 scripts/check_kubernetes.py deploy/kubernetes --reelpack "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/reelpack" --run
+	bash scripts/check-kubernetes.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/reelpack"
 
 ## test-slurm: deploy/slurm on a one-node Slurm started on this host (root; see deploy/README.md)
 test-slurm: build

@@ -16,10 +16,13 @@
 6. With --run as well: the shards Job's and the merge Job's command lines run here as
    Kubernetes would run them (one process per completion index, JOB_COMPLETION_INDEX
    set) on a small synthetic reel, and `reelpack verify OUT --source SCANS` must pass.
+   With --db URL too, the queue's Jobs run the same way against that database (as the
+   Secret's `url`): submit, the workers (parallelism at once), the export with the run
+   id the submit printed, and verify.
 
 Exit status 0 when all pass, 1 otherwise; each problem is printed with its file.
 
-    python3 scripts/check_kubernetes.py [deploy/kubernetes] [--reelpack BIN [--run]]
+    python3 scripts/check_kubernetes.py [deploy/kubernetes] [--reelpack BIN [--run [--db URL]]]
 """
 
 from __future__ import annotations
@@ -291,6 +294,72 @@ def check_cli(manifests: Manifests, reelpack: str) -> None:
                 manifests.problems.append(f"{where}: `reelpack {' '.join(key)}` has no option {option} (per its --help)")
 
 
+def job_command(manifests: Manifests, first_words: list[str]):
+    """The Job whose reelpack command line starts with these words: (path, object,
+    container, words as written), or None."""
+    for path, obj in manifests.objects:
+        for container in containers(obj):
+            words = list(container.get("command", [])) + list(container.get("args", []))
+            if words[:1] == ["reelpack"] and words[1:1 + len(first_words)] == first_words:
+                return path, obj, container, words[1:]
+    return None
+
+
+def run_queue_locally(manifests: Manifests, reelpack: str, url: str) -> None:
+    """Runs the queue's Jobs here, in order, against the database at `url`."""
+    jobs = {name: job_command(manifests, words) for name, words in
+            (("submit", ["queue", "submit"]), ("workers", ["worker"]), ("export", ["queue", "export"]))}
+    missing = [name for name, job in jobs.items() if job is None]
+    if missing:
+        manifests.problems.append(f"--db: no Job runs reelpack {', '.join(missing)}")
+        return
+    work = Path(tempfile.mkdtemp(prefix="reelpack-k8s-queue-"))
+    try:
+        scans, out = work / "scans", work / "out"
+        subprocess.run([reelpack, "synth", "-o", str(scans), "--frames", "8", "--size", "256x136", "--bits", "10",
+                        "--kind", "grain"], check=True, capture_output=True)
+
+        def line(name: str, **extra: str) -> tuple[str, list[str], dict]:
+            path, obj, container, words = jobs[name]
+            environment = container_environment(manifests, path, obj, container)
+            environment.update(REELPACK_SRC=str(scans), REELPACK_OUT=str(out), **extra)
+            # The Secret's `url`, as a pod gets it; it wins over the PG* variables.
+            pod = dict(os.environ, **{k: v for k, v in environment.items() if not k.startswith("PG")}, REELPACK_DB=url)
+            return describe(path, obj), expand(words, environment), pod
+
+        where, words, pod = line("submit")
+        result = subprocess.run([reelpack, *words], env=pod, capture_output=True, text=True)
+        run = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+        if result.returncode != 0 or not run.isdigit():
+            manifests.problems.append(f"--db: {where} exited {result.returncode} and printed {run!r}: {result.stderr.strip()[-600:]}")
+            return
+        where, words, pod = line("workers")
+        count = int(jobs["workers"][1]["spec"].get("parallelism", 1))
+        print(f"check_kubernetes: running {where} here: {count} pods at once, `reelpack {' '.join(words)}`", flush=True)
+        workers = [subprocess.Popen([reelpack, *words], env=pod, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                   for _ in range(count)]
+        failed = False
+        for worker in workers:
+            _, stderr = worker.communicate()
+            if worker.returncode != 0:
+                failed = True
+                manifests.problems.append(f"--db: {where} exited {worker.returncode}: {stderr.strip()[-600:]}")
+        if failed:
+            return
+        where, words, pod = line("export", REELPACK_RUN=run)
+        result = subprocess.run([reelpack, *words], env=pod, capture_output=True, text=True)
+        if result.returncode != 0:
+            manifests.problems.append(f"--db: {where} exited {result.returncode}: {result.stderr.strip()[-600:]}")
+            return
+        result = subprocess.run([reelpack, "verify", str(out), "--source", str(scans)], capture_output=True, text=True)
+        if result.returncode != 0:
+            manifests.problems.append(f"--db: verify after the export exited {result.returncode}: {(result.stdout + result.stderr).strip()[-600:]}")
+            return
+        print(f"check_kubernetes: the queue's submit, {count} workers and the export ran here; verify is clean")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def run_shards_locally(manifests: Manifests, reelpack: str) -> None:
     """Runs the shards Job's pods and then the merge Job's as Kubernetes would, here."""
     lines = {}
@@ -347,9 +416,12 @@ def main() -> int:
     parser.add_argument("folder", nargs="?", default="deploy/kubernetes", type=Path)
     parser.add_argument("--reelpack", help="the reelpack binary whose CLI the command lines must fit")
     parser.add_argument("--run", action="store_true", help="also run the shards and merge Jobs' command lines here")
+    parser.add_argument("--db", help="with --run: also run the queue's Jobs here against this PostgreSQL URL")
     arguments = parser.parse_args()
     if arguments.run and not arguments.reelpack:
         parser.error("--run needs --reelpack BIN")
+    if arguments.db and not arguments.run:
+        parser.error("--db goes with --run")
 
     problems: list[str] = []
     manifests = Manifests(arguments.folder, problems)
@@ -361,6 +433,8 @@ def main() -> int:
         check_cli(manifests, arguments.reelpack)
         if arguments.run and not problems:
             run_shards_locally(manifests, arguments.reelpack)
+        if arguments.run and arguments.db and not problems:
+            run_queue_locally(manifests, arguments.reelpack, arguments.db)
 
     sys.stdout.flush()
     for problem in problems:
