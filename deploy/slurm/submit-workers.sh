@@ -43,6 +43,9 @@ read -r -a common <<< "$sbatch_extra"
 
 db_file=${REELPACK_DB_FILE:-$HOME/.config/reelpack/db-url}
 if [ -z "${REELPACK_DB:-}" ] && [ -r "$db_file" ]; then
+  if [ -n "$(find "$db_file" -maxdepth 0 -perm /077 2>/dev/null)" ]; then
+    echo "warning: $db_file holds the database password and others may read it: chmod 600 it" >&2
+  fi
   REELPACK_DB=$(head -n 1 "$db_file")
   export REELPACK_DB
 fi
