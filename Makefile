@@ -5,7 +5,7 @@ SWIFT        ?= swift
 DEMO_DIR     ?= demo
 BUILD_FLAGS  ?=
 
-.PHONY: deps demo test e2e bench build release clean fuzz fuzz-short pg-start pg-stop
+.PHONY: deps demo test e2e bench build release clean fuzz fuzz-short pg-start pg-stop check-kubernetes test-slurm
 
 ## deps: install the C libraries, reference tools and Python packages (idempotent)
 deps:
@@ -21,12 +21,14 @@ release: deps
 demo: release
 	@bash scripts/demo.sh "$(DEMO_DIR)"
 
-## test: every test, debug build, then the review's browser test (Tests/e2e). The queue
-## tests run against a throwaway PostgreSQL server (pg-start).
+## test: every test, debug build, then the review's browser test (Tests/e2e) and the
+## Kubernetes manifests' check. The queue tests run against a throwaway PostgreSQL
+## server (pg-start).
 test: deps pg-start
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	REELPACK_TEST_PG_URL="$$(bash scripts/pg-test-server.sh url)" $(SWIFT) test --skip-build $(BUILD_FLAGS)
 	$(MAKE) e2e
+	$(MAKE) check-kubernetes
 
 ## pg-start: a PostgreSQL server for the queue tests, on a Unix socket under .build (prints its URL)
 pg-start: deps
@@ -40,6 +42,17 @@ pg-stop:
 e2e:
 	@status=0; /usr/bin/python3 Tests/e2e/review_e2e.py --reelpack "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/reelpack" || status=$$?; \
 	  if [ $$status -eq 77 ]; then echo "review e2e skipped (see above)"; elif [ $$status -ne 0 ]; then exit $$status; fi
+
+## check-kubernetes: deploy/kubernetes parsed, schema-checked offline (kubernetes-validate),
+## its references resolved, its reelpack command lines checked against the CLI's help, and
+## its Jobs' lines run here on a small reel (shards and merge; the queue's against a
+## throwaway PostgreSQL)
+check-kubernetes:
+	bash scripts/check-kubernetes.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/reelpack"
+
+## test-slurm: deploy/slurm on a one-node Slurm started on this host (root; see deploy/README.md)
+test-slurm: build
+	REELPACK_BIN="$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/reelpack" bash scripts/test-slurm.sh
 
 ## bench: benchmarks against reference tools, release build (see BENCHMARKS.md)
 bench: release
