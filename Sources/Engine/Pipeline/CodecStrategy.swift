@@ -27,12 +27,14 @@ struct CodecStrategy: Sendable {
 
     /// The lossless candidates of `auto`, cheapest first, each with the factor by which
     /// its file must be smaller than the cheaper choice's to be kept. Measured on
-    /// 4096×2160 frames with one library thread (`reelpack-bench stages`, BENCHMARKS.md):
-    /// an HTJ2K encode and decode takes 0.6-1.4 s, JPEG XL's (effort 2) 2.5-3.9 s,
-    /// JPEG 2000's (OpenJPEG) 2.5-9.6 s; HTJ2K alone keeps a 4K lossless run within
-    /// FFV1's time on two cores, JPEG XL makes it about twice as long, JPEG 2000 three
-    /// to six times. So JPEG XL must save a tenth of the size, JPEG 2000 a quarter.
-    static let losslessCandidates: [(id: CodecID, margin: Double)] = [(.htj2k, 1), (.jxl, 1.10), (.j2k, 1.25)]
+    /// 4096×2160 frames with one library thread (`reelpack-bench stages` and
+    /// `throughput`, BENCHMARKS.md): an HTJ2K encode and decode takes 0.6-1.4 s,
+    /// JPEG XL's (effort 2) 2.1-3.9 s, JPEG 2000's (OpenJPEG) 2.5-9.6 s. HTJ2K keeps a
+    /// lossless run within FFV1's time and within 6× a frame's samples of memory per
+    /// frame in flight; JPEG XL made a run 2.3× FFV1's time (peak 15× a frame), JPEG
+    /// 2000 4.6-6.7× (peak 12×). So a costlier codec must save about 6 % of the size
+    /// for each multiple of HTJ2K's time it takes: JPEG XL 15 %, JPEG 2000 30 %.
+    static let losslessCandidates: [(id: CodecID, margin: Double)] = [(.htj2k, 1), (.jxl, 1.15), (.j2k, 1.30)]
 
     /// The codec the lossless `auto` keeps, from the sizes each candidate's encoding of
     /// the same sample took (cheapest first; a costlier codec replaces the choice when
