@@ -1,5 +1,4 @@
 import Codecs
-import Dispatch
 import Foundation
 import Formats
 import ImageCore
@@ -112,20 +111,16 @@ struct FrameEncoder: Sendable {
     }
 
     /// The lossless `auto` at a shot's first frame: every candidate encodes the frame's
-    /// sample (`CodecStrategy.losslessSample`), side by side on the cores, and the frame
-    /// is encoded with the codec `CodecStrategy.losslessChoice` keeps. Only the kept
-    /// codec has a trace (the trial's sizes are of the sample, not of a file).
+    /// sample (`CodecStrategy.losslessSample`), one after the other (side by side, the
+    /// libraries' working memory added up: a 4K run then peaked at 6.8× a frame's
+    /// samples per frame in flight), and the frame is encoded with the codec
+    /// `CodecStrategy.losslessChoice` keeps. Only the kept codec has a trace (the
+    /// trial's sizes are of the sample, not of a file).
     private func losslessTrial(_ subject: EncodeSubject, plan: FramePlan, strategy: CodecStrategy) throws -> EncodeResult {
         let codecs = try plan.codecs.map { try services.codec($0, threads) }
         let sample = try CodecStrategy.losslessSample(subject.pixels)
-        let sizes = TrialSizes<Int>(count: codecs.count)
-        // The costliest candidate (last) first, so the cheap ones share the other cores.
-        DispatchQueue.concurrentPerform(iterations: codecs.count) { k in
-            let i = codecs.count - 1 - k
-            sizes.set(i, Result { try codecs[i].encode(sample, mode: .lossless).count })
-        }
         var bytes: [CodecID: Int] = [:]
-        for (i, codec) in codecs.enumerated() { bytes[codec.id] = try sizes.get(i) }
+        for codec in codecs { bytes[codec.id] = try codec.encode(sample, mode: .lossless).count }
         guard let id = CodecStrategy.losslessChoice(bytes), let codec = codecs.first(where: { $0.id == id }) else {
             throw EngineError(.usage, "no codec to try")
         }
@@ -267,19 +262,3 @@ struct CandidateMeasure {
     }
 }
 
-/// Results of work done side by side, one slot each.
-// @unchecked Sendable: every slot is read and written under `lock` only.
-final class TrialSizes<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<T, any Error>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ i: Int, _ result: Result<T, any Error>) { lock.withLock { slots[i] = result } }
-
-    /// The slot's value, or its error.
-    func get(_ i: Int) throws -> T {
-        guard let r = lock.withLock({ slots[i] }) else { throw EngineError(.unavailable, "no result") }
-        return try r.get()
-    }
-}
