@@ -12,7 +12,7 @@ import ImageCore
 ///
 /// For the lossless profile `auto` weighs time as well as size, because lossless files
 /// of one frame differ by a few percent to a few tens of percent between codecs while
-/// their times differ by up to ten times: on the first frame of each shot every codec
+/// their times differ by up to ten times: on the first frame of each shot each codec
 /// of `losslessCandidates` encodes the centre of the frame (`losslessSample`, a quarter
 /// of it), and a costlier codec is kept only where its sample is smaller than the
 /// cheaper choice's by its margin. The frame and the rest of its shot are then encoded
@@ -28,13 +28,14 @@ struct CodecStrategy: Sendable {
     /// The lossless candidates of `auto`, cheapest first, each with the factor by which
     /// its file must be smaller than the cheaper choice's to be kept. Measured on
     /// 4096×2160 frames with one library thread (`reelpack-bench stages` and
-    /// `throughput`, BENCHMARKS.md): an HTJ2K encode and decode takes 0.6-1.4 s,
-    /// JPEG XL's (effort 2) 2.1-3.9 s, JPEG 2000's (OpenJPEG) 2.5-9.6 s. HTJ2K keeps a
-    /// lossless run within FFV1's time and within 6× a frame's samples of memory per
-    /// frame in flight; JPEG XL made a run 2.3× FFV1's time (peak 15× a frame), JPEG
-    /// 2000 4.6-6.7× (peak 12×). So a costlier codec must save about 6 % of the size
-    /// for each multiple of HTJ2K's time it takes: JPEG XL 15 %, JPEG 2000 30 %.
-    static let losslessCandidates: [(id: CodecID, margin: Double)] = [(.htj2k, 1), (.jxl, 1.15), (.j2k, 1.30)]
+    /// `throughput`, BENCHMARKS.md): an HTJ2K encode and decode takes 0.6-1.4 s, JPEG
+    /// 2000's (OpenJPEG) 2.5-9.6 s. HTJ2K keeps a lossless run near FFV1's CPU time and
+    /// within 6× a frame's samples of memory per frame in flight; JPEG 2000 made a run
+    /// 4.6-6.7× FFV1's time and peaked at 12×, so it must save 30 % of the size. JPEG XL
+    /// is not a candidate: effort 1-2 took 2.1-3.9 s for FFV1's ratio on grain (a run
+    /// 2.3× FFV1's time, 15× a frame's memory) and made larger files than HTJ2K on the
+    /// photographs; effort 3 took 5.3-6.7 s.
+    static let losslessCandidates: [(id: CodecID, margin: Double)] = [(.htj2k, 1), (.j2k, 1.30)]
 
     /// The codec the lossless `auto` keeps, from the sizes each candidate's encoding of
     /// the same sample took (cheapest first; a costlier codec replaces the choice when
