@@ -31,7 +31,7 @@ struct CodecStrategy: Sendable {
     /// `throughput`, BENCHMARKS.md): an HTJ2K encode and decode takes 0.6-1.4 s, JPEG
     /// 2000's (OpenJPEG) 2.5-9.6 s. HTJ2K keeps a lossless run near FFV1's CPU time and
     /// within 6× a frame's samples of memory per frame in flight; JPEG 2000 made a run
-    /// 4.6-6.7× FFV1's time and peaked at 12×, so it must save 30 % of the size. JPEG XL
+    /// 4.6-6.7× FFV1's time, so it must save 30 % of the size. JPEG XL
     /// is not a candidate: effort 1-2 took 2.1-3.9 s for FFV1's ratio on grain (a run
     /// 2.3× FFV1's time, 15× a frame's memory) and made larger files than HTJ2K on the
     /// photographs; effort 3 took 5.3-6.7 s.
