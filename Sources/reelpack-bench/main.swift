@@ -17,10 +17,16 @@ let benchmarks: [String: () throws -> Void] = [
     "floors": FloorsBench.run,
     "review": ReviewBench.run,
     "queue": QueueBench.run,
+    "throughput": ThroughputBench.run,
+    "stages": StageBench.run,
 ]
 
+// `reelpack-bench NAME... [--option value ...]`: options after the names go to the
+// benchmarks that take them (`throughput`, `stages`).
 let requested = Array(CommandLine.arguments.dropFirst())
-let names = requested.isEmpty ? benchmarks.keys.sorted() : requested
+let firstOption = requested.firstIndex { $0.hasPrefix("--") } ?? requested.endIndex
+let benchArguments = Array(requested[firstOption...])
+let names = firstOption == 0 ? benchmarks.keys.sorted().filter { $0 != "throughput" && $0 != "stages" } : Array(requested[..<firstOption])
 for name in names {
     guard let run = benchmarks[name] else {
         FileHandle.standardError.write(Data("unknown benchmark \(name); known: \(benchmarks.keys.sorted())\n".utf8))

@@ -9,18 +9,73 @@ import ImageCore
 /// `auto` tries HTJ2K and JPEG 2000 on the first frame of each shot and keeps HTJ2K
 /// unless JPEG 2000's file is more than 5 % smaller (HTJ2K encodes and decodes about
 /// ten times faster); the frames after it in the shot use the codec it kept.
+///
+/// For the lossless profile `auto` weighs time as well as size, because lossless files
+/// of one frame differ by a few percent to a few tens of percent between codecs while
+/// their times differ by up to ten times: on the first frame of each shot each codec
+/// of `losslessCandidates` encodes the centre of the frame (`losslessSample`, a quarter
+/// of it), and a costlier codec is kept only where its sample is smaller than the
+/// cheaper choice's by its margin. The frame and the rest of its shot are then encoded
+/// with that codec alone.
 struct CodecStrategy: Sendable {
     var choice: CodecChoice
+    /// True for the lossless profile (`auto` then chooses by `losslessCandidates`).
+    var lossless = false
 
     /// How much larger HTJ2K's file may be and still be kept by `auto`.
     static let autoMargin = 1.05
 
+    /// The lossless candidates of `auto`, cheapest first, each with the factor by which
+    /// its file must be smaller than the cheaper choice's to be kept. Measured on
+    /// 4096×2160 frames with one library thread (`reelpack-bench stages` and
+    /// `throughput`, BENCHMARKS.md): an HTJ2K encode and decode takes 0.6-1.4 s, JPEG
+    /// 2000's (OpenJPEG) 2.5-9.6 s. HTJ2K keeps a lossless run near FFV1's CPU time and
+    /// within 6× a frame's samples of memory per frame in flight; JPEG 2000 made a run
+    /// 4.6-6.7× FFV1's time, so it must save 30 % of the size. JPEG XL
+    /// is not a candidate: effort 1-2 took 2.1-3.9 s for FFV1's ratio on grain (a run
+    /// 2.3× FFV1's time, 15× a frame's memory) and made larger files than HTJ2K on the
+    /// photographs; effort 3 took 5.3-6.7 s.
+    static let losslessCandidates: [(id: CodecID, margin: Double)] = [(.htj2k, 1), (.j2k, 1.30)]
+
+    /// The codec the lossless `auto` keeps, from the sizes each candidate's encoding of
+    /// the same sample took (cheapest first; a costlier codec replaces the choice when
+    /// its size is smaller by its margin).
+    static func losslessChoice(_ sizes: [CodecID: Int]) -> CodecID? {
+        var kept: (id: CodecID, bytes: Int)?
+        for (id, margin) in losslessCandidates {
+            guard let bytes = sizes[id] else { continue }
+            if let k = kept, Double(bytes) * margin >= Double(k.bytes) { continue }
+            kept = (id, bytes)
+        }
+        return kept?.id
+    }
+
+    /// The part of a frame the lossless candidates are tried on: its centre, half its
+    /// width and half its height (a quarter of the samples; the trial then costs about
+    /// a quarter of encoding the frame with every candidate), or the whole frame when
+    /// it is under 256 pixels a side.
+    static func losslessSample(_ p: PixelBuffer) throws -> PixelBuffer {
+        guard p.width >= 256, p.height >= 256 else { return p }
+        let w = p.width / 2, h = p.height / 2, x0 = p.width / 4, y0 = p.height / 4
+        var samples: [UInt16] = []
+        samples.reserveCapacity(w * h * p.channels)
+        for c in 0..<p.channels {
+            let plane = p.planeRange(c).lowerBound
+            for y in y0..<(y0 + h) {
+                let row = plane + y * p.width + x0
+                samples += p.samples[row..<(row + w)]
+            }
+        }
+        return try PixelBuffer(width: w, height: h, channels: p.channels, bitDepth: p.bitDepth, samples: samples)
+    }
+
     /// The codecs to search, in order: the named one; for `auto` the codec the shot
     /// settled on, or HTJ2K then JPEG 2000 (whose target-size knob can then be held
-    /// to the sizes that could still win, see `ceiling`).
+    /// to the sizes that could still win, see `ceiling`); lossless, `losslessCandidates`.
     func candidates(settled: CodecID?) -> [CodecID] {
         if let id = choice.codecID { return [id] }
         if let settled { return [settled] }
+        if lossless { return Self.losslessCandidates.map(\.id) }
         return [.htj2k, .j2k]
     }
 
@@ -39,9 +94,15 @@ struct CodecStrategy: Sendable {
     }
 
     /// The result to keep: the only one, or for `auto` HTJ2K when its file is at most
-    /// 5 % larger than the smallest, otherwise the smallest.
+    /// 5 % larger than the smallest, otherwise the smallest; lossless, see
+    /// `losslessCandidates`.
     func pick(_ results: [EncodedCandidate]) -> EncodedCandidate? {
         guard results.count > 1 else { return results.first }
+        if lossless, let id = Self.losslessChoice(Dictionary(results.map { ($0.codec.id, $0.payload.count) },
+                                                              uniquingKeysWith: min)),
+           let kept = results.first(where: { $0.codec.id == id }) {
+            return kept
+        }
         let smallest = results.min { $0.payload.count < $1.payload.count } ?? results[0]
         if let ht = results.first(where: { $0.codec.id == .htj2k }),
            Double(ht.payload.count) <= Double(smallest.payload.count) * Self.autoMargin { return ht }

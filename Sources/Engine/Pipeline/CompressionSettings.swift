@@ -28,7 +28,7 @@ public struct CompressionSettings: Sendable, Codable {
     /// The codec. `auto` encodes the first frame(s) with HTJ2K and JPEG 2000 and keeps,
     /// for the rest of the run, HTJ2K when its kept file is at most 5 % larger than
     /// JPEG 2000's (HTJ2K encodes and decodes about ten times faster), else JPEG 2000.
-    /// Lossless runs keep whichever lossless file is smaller.
+    /// Lossless runs choose per shot, weighing time as well as size (`CodecStrategy`).
     public var codec: CodecChoice
     /// Frames in flight at once (default: the number of cores).
     public var jobs: Int

@@ -18,6 +18,11 @@ struct EncodeSubject: Sendable {
     var grain: GrainReference?
     /// How the frame is shown (for SSIMULACRA 2).
     var display: DisplayTransform
+    /// For the lossless profile, `restoredSHA256` of the source samples: the digest every
+    /// lossless candidate's decoded samples must have. A lossless candidate is then not
+    /// decoded in the encode stage; the write stage decodes the written file once and
+    /// proves it equal to the source sample for sample (nil for the lossy profiles).
+    var losslessSHA256: String?
 
     init(_ loaded: LoadedFrame, features: FrameFeatures, settings: CompressionSettings, threads: Int) throws {
         source = loaded.frame.pixels
@@ -25,6 +30,7 @@ struct EncodeSubject: Sendable {
         pixels = monochrome ? try Monochrome.firstPlane(source) : source
         grain = settings.profile.isLossless ? nil : GrainReference(source: pixels, threads: threads)
         display = DisplayTransform.forFrame(metadata: loaded.frame.metadata)
+        losslessSHA256 = settings.profile.isLossless ? Monochrome.restoredSHA256(pixels, channels: source.channels) : nil
     }
 
     /// SHA-256 of decoded samples as restored (a one-plane frame expanded to the
@@ -48,6 +54,9 @@ struct EncodedCandidate: Sendable {
     var iterations: [SearchIteration]
     /// Where the next frame of the shot should start.
     var next: QualitySearch.WarmStart?
+    /// True for a lossless candidate that was not decoded: its digest and measurement
+    /// are the source's, and the write stage proves them on the written file.
+    var provenAtWrite = false
 }
 
 /// What the encode stage hands on: the candidate kept and every codec's trace.
@@ -75,6 +84,9 @@ struct FrameEncoder: Sendable {
     ///   besides its payload (the search's size tolerance is on files).
     func encode(_ subject: EncodeSubject, plan: FramePlan, strategy: CodecStrategy,
                 overhead: (any Codec) -> Int) throws -> EncodeResult {
+        if plan.codecs.count > 1, strategy.lossless, subject.losslessSHA256 != nil {
+            return try losslessTrial(subject, plan: plan, strategy: strategy)
+        }
         var results: [EncodedCandidate] = []
         var traces: [(codec: CodecID, iterations: [SearchIteration])] = []
         var sourceBanding: Double?
@@ -96,6 +108,26 @@ struct FrameEncoder: Sendable {
         }
         guard let chosen = strategy.pick(results) else { throw EngineError(.usage, "no codec to try") }
         return EncodeResult(chosen: chosen, traces: traces)
+    }
+
+    /// The lossless `auto` at a shot's first frame: every candidate encodes the frame's
+    /// sample (`CodecStrategy.losslessSample`), one after the other (side by side, the
+    /// libraries' working memory added up: a 4K run then peaked at 6.8× a frame's
+    /// samples per frame in flight), and the frame is encoded with the codec
+    /// `CodecStrategy.losslessChoice` keeps. Only the kept codec has a trace (the
+    /// trial's sizes are of the sample, not of a file).
+    private func losslessTrial(_ subject: EncodeSubject, plan: FramePlan, strategy: CodecStrategy) throws -> EncodeResult {
+        let codecs = try plan.codecs.map { try services.codec($0, threads) }
+        let sample = try CodecStrategy.losslessSample(subject.pixels)
+        var bytes: [CodecID: Int] = [:]
+        for codec in codecs { bytes[codec.id] = try codec.encode(sample, mode: .lossless).count }
+        guard let id = CodecStrategy.losslessChoice(bytes), let codec = codecs.first(where: { $0.id == id }) else {
+            throw EngineError(.usage, "no codec to try")
+        }
+        var measure = CandidateMeasure(floor: settings.floor, services: services, threads: threads, subject: subject,
+                                       sourceBanding: nil)
+        let chosen = try lossless(subject, with: codec, measure: &measure, fellBack: false, stop: nil, trace: [])
+        return EncodeResult(chosen: chosen, traces: [(id, chosen.iterations)])
     }
 
     /// One codec's attempt: its best encoding, or nil when it was held under a ceiling
@@ -159,9 +191,23 @@ struct FrameEncoder: Sendable {
     }
 
     /// The lossless encoding, appended to `trace` as its last evaluation.
+    ///
+    /// For the lossless profile the payload is not decoded here: every lossless
+    /// candidate must decode to the source, so its digest and measurement are the
+    /// source's, and the write stage decodes the written file (the only decode) and
+    /// proves it equal to the source sample for sample before the frame counts as done.
+    /// A fallback of a lossy profile is decoded and measured as before.
     private func lossless(_ subject: EncodeSubject, with codec: any Codec, measure: inout CandidateMeasure, fellBack: Bool,
                           stop: QualitySearch.StopReason?, trace: [SearchIteration]) throws -> EncodedCandidate {
         let payload = try codec.encode(subject.pixels, mode: .lossless)
+        if !fellBack, let digest = subject.losslessSHA256 {
+            let m = QualityMeasurement.identical(channels: subject.source.channels)
+            var iterations = trace
+            iterations.append(SearchIteration(parameter: 0, bytes: payload.count, ssim: m.ssim, psnr: m.psnr, tileFloor: m.tileFloor,
+                                              grainRetention: m.grainRetention, pass: m.identical, lossless: true))
+            return EncodedCandidate(codec: codec, payload: payload, decodedSHA256: digest, measurement: m, parameter: nil,
+                                    fellBack: false, stop: stop, iterations: iterations, next: nil, provenAtWrite: true)
+        }
         let stored = try codec.decode(payload).pixels
         let m: QualityMeasurement = stored == subject.pixels ? .identical(channels: subject.source.channels) : try measure.measure(stored)
         var iterations = trace
@@ -215,3 +261,4 @@ struct CandidateMeasure {
         return m
     }
 }
+

@@ -33,7 +33,7 @@ struct FramePipeline: Sendable {
         loader = FrameLoader(services: services)
         encoder = FrameEncoder(settings: settings, services: services, threads: threads)
         writer = FrameWriter(settings: settings, services: services, framesFolder: framesFolder, toolVersion: toolVersion)
-        strategy = CodecStrategy(choice: settings.codec)
+        strategy = CodecStrategy(choice: settings.codec, lossless: settings.profile.isLossless)
         self.memory = memory
         self.recorder = recorder
         self.queue = queue

@@ -44,8 +44,8 @@ struct FrameWriter: Sendable {
         let (outputSHA256, outputBytes) = (Digest.sha256(file), file.count)
 
         do {
-            try verify(url: url, codec: chosen.codec, subject: subject, decodedSHA: decodedSHA, outputSHA256: outputSHA256,
-                       lossless: chosen.parameter == nil, loaded: loaded, item: item)
+            try verify(url: url, codec: chosen.codec, subject: subject, decodedSHA: decodedSHA, written: file,
+                       lossless: chosen.parameter == nil, provenHere: chosen.provenAtWrite, loaded: loaded, item: item)
         } catch {
             try? FileManager.default.removeItem(at: url)
             throw error
@@ -117,28 +117,41 @@ struct FrameWriter: Sendable {
     /// source file rebuilt byte for byte (its SHA-256 equal to the source's, hashed
     /// from the bytes that were read). Holds one decoded frame (the monochrome
     /// expansion is hashed and compared plane by plane, not built).
-    private func verify(url: URL, codec: any Codec, subject: EncodeSubject, decodedSHA: String, outputSHA256: String,
-                        lossless: Bool, loaded: LoadedFrame, item: WorkItem) throws {
+    ///
+    /// `written` is the file as it was handed to the file system: the re-read is
+    /// compared with it byte for byte (the output's SHA-256 was taken from it). With
+    /// `provenHere` (a lossless candidate that was not decoded before), this decode is
+    /// the proof: the samples must equal the source's, whose digest `decodedSHA` is,
+    /// so the decoded samples are not hashed again.
+    private func verify(url: URL, codec: any Codec, subject: EncodeSubject, decodedSHA: String, written: Data,
+                        lossless: Bool, provenHere: Bool, loaded: LoadedFrame, item: WorkItem) throws {
         let source = subject.source
         do {
             // The re-read and its decoded frame live in this block only: the rebuild
             // below does not hold them as well.
             let redecoded: DecodedFrame
             do {
-                let written = try Data(contentsOf: url)
-                guard Digest.sha256(written) == outputSHA256 else {
+                let reread = try Data(contentsOf: url)
+                guard reread == written else {
                     throw EngineError(.verificationFailed, file: url.path, "the written file does not read back as written")
                 }
-                redecoded = try codec.decode(written)
+                redecoded = try codec.decode(reread)
             }
-            guard subject.restoredSHA256(redecoded.pixels) == decodedSHA else {
-                throw EngineError(.verificationFailed, file: url.path, "the written file does not decode to the samples measured")
+            let equalsSource = { subject.monochrome ? Monochrome.expands(redecoded.pixels, to: source) : redecoded.pixels == source }
+            if provenHere {
+                guard lossless, equalsSource(), subject.losslessSHA256 == decodedSHA else {
+                    throw EngineError(.verificationFailed, file: url.path, "lossless output does not decode to the source samples")
+                }
+            } else {
+                guard subject.restoredSHA256(redecoded.pixels) == decodedSHA else {
+                    throw EngineError(.verificationFailed, file: url.path, "the written file does not decode to the samples measured")
+                }
             }
             guard let sealBytes = redecoded.seal, (try? Seal.decode(sealBytes))?.decodedSHA256 == decodedSHA else {
                 throw EngineError(.verificationFailed, file: url.path, "the written file does not carry its seal")
             }
             guard lossless else { return }
-            guard subject.monochrome ? Monochrome.expands(redecoded.pixels, to: source) : redecoded.pixels == source else {
+            guard provenHere || equalsSource() else {
                 throw EngineError(.verificationFailed, file: url.path, "lossless output does not decode to the source samples")
             }
         }

@@ -27,6 +27,12 @@ public enum Digest {
     /// planes, without building the expansion.
     static func sha256(samples pixels: PixelBuffer, repeated: Int) -> String {
         var hasher = SHA256()
+        #if _endian(little)
+        // The samples in memory are already their little-endian bytes: hashed in place.
+        pixels.samples.withUnsafeBytes { bytes in
+            for _ in 0..<max(1, repeated) { hasher.update(bufferPointer: bytes) }
+        }
+        #else
         pixels.samples.withUnsafeBufferPointer { s in
             let chunk = 1 << 16
             var bytes = [UInt8](repeating: 0, count: chunk * 2)
@@ -44,6 +50,7 @@ public enum Digest {
                 }
             }
         }
+        #endif
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -22,6 +22,24 @@ struct CompressCommand: AsyncParsableCommand {
             win, so where HTJ2K wins it costs one encode. A cut back to a shot seen before
             keeps that shot's codec and starts its search where that shot left off.
 
+            With --profile lossless, --codec auto weighs time and memory as well as size:
+            on the first frame of each shot HTJ2K and JPEG 2000 each encode the centre
+            quarter of the frame, and the shot keeps HTJ2K unless JPEG 2000's is at least
+            30 % smaller. Why (4096x2160 DPX sequences on two cores, against ffmpeg FFV1
+            with RAWcooked's settings; BENCHMARKS.md "throughput"): HTJ2K encodes and
+            decodes a frame in 0.6-1.4 s on one core; a 24-frame run took 0.86-0.96x
+            FFV1's wall time on grain and 1.28-1.39x on scaled-up photographs (FFV1 is
+            cheap on smooth pictures), and stayed within 4.5x a frame's samples of memory
+            per frame in flight; its files are 0.92-0.93x FFV1's ratio on heavy
+            synthetic grain and 0.99-1.03x on the photographs. JPEG 2000 takes 2.5-9.6 s
+            (1.03x FFV1's ratio on grain, 1.11-1.31x on photographs; a run took 4.6-6.7x
+            FFV1's time). JPEG XL is not tried: effort 1-2 takes
+            2.1-3.9 s for FFV1's ratio on grain (a run took 2.3x FFV1's time and 15x a
+            frame's memory) and made larger files than HTJ2K on the photographs; effort 3
+            takes 5.3-6.7 s. Pass --codec j2k or jxl to choose one anyway. Each lossless
+            file is decoded once, after it is written, and proven equal to the source
+            sample for sample; the source file is rebuilt from it and proven byte for byte.
+
             OUT receives frames/, reelpack.sqlite (the catalog), manifest-sha256.txt and
             summary.json. Exit status: 0 every frame done within its floors, 1 some frames
             failed (the others are written), 2 usage error.
