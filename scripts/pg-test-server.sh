@@ -15,9 +15,16 @@ dir=${REELPACK_PG_DIR:-$root/.build/pg-test}
 port=${REELPACK_PG_PORT:-5432}
 database=reelpack_test
 user=reelpack
-# A Unix socket path holds at most 107 bytes.
+# A Unix socket path holds at most 107 bytes; and as root the server runs as postgres,
+# which must be able to reach its folder (a clone under /root or a private temporary
+# folder is closed to it). Either way the folder moves under $TMPDIR, named after the
+# clone, so each clone still has its own server.
+fallback=${TMPDIR:-/tmp}/reelpack-pg-$(printf '%s' "$root" | cksum | cut -d' ' -f1)
 if [ $(( ${#dir} + 20 )) -gt 100 ]; then
-  dir=${TMPDIR:-/tmp}/reelpack-pg-$(printf '%s' "$root" | cksum | cut -d' ' -f1)
+  dir=$fallback
+elif [ -z "${REELPACK_PG_DIR:-}" ] && [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1 \
+     && ! runuser -u postgres -- test -x "$root" 2>/dev/null; then
+  dir=$fallback
 fi
 data=$dir/data
 
@@ -36,10 +43,11 @@ fi
 # to run as root), else ourselves.
 as_owner() {
   if [ "$(id -u)" -eq 0 ]; then
+    # From /: postgres may not be allowed into the caller's folder.
     if command -v runuser >/dev/null; then
-      runuser -u postgres -- "$@"
+      (cd / && runuser -u postgres -- "$@")
     else
-      su postgres -s /bin/sh -c "$(printf '%q ' "$@")"
+      (cd / && su postgres -s /bin/sh -c "$(printf '%q ' "$@")")
     fi
   else
     "$@"
@@ -65,7 +73,7 @@ case "${1:-}" in
       close_inherited
       if [ ! -f "$data/PG_VERSION" ]; then
         mkdir -p "$dir"
-        [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+        if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir"; fi
         as_owner "$bin/initdb" -D "$data" -U "$user" --auth=trust --encoding=UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
           || { cat "$dir/initdb.log" >&2; exit 1; }
       fi
