@@ -74,7 +74,7 @@ public enum QueueExport {
         let (_, notes) = try RunReport.write(output: run.output)
         // Workers' staging folders: empty when every worker ended well, a killed one's otherwise.
         try? FileManager.default.removeItem(at: run.stagingRoot)
-        try await db.withConnection { c in
+        _ = try await db.withConnection { c in
             try await QueueDatabase.run("UPDATE runs SET exported_at = now() WHERE id = \(id)", on: c)
         }
         let failed = reports.filter { $0.status == .failed }.count

@@ -71,7 +71,7 @@ enum QueueLeases {
     /// Hands back the frames `worker` holds (leased but not begun: nothing of this
     /// process works on them any more).
     static func release(_ db: QueueDatabase, worker: String) async throws {
-        try await db.withConnection { c in
+        _ = try await db.withConnection { c in
             try await QueueDatabase.run("""
                 UPDATE frames SET status = 'pending', lease_owner = NULL, lease_expires = NULL
                 WHERE lease_owner = \(worker) AND status = 'leased'

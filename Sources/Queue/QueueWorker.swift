@@ -63,7 +63,7 @@ public struct QueueWorker: Sendable {
         try await retrying("register") {
             try await QueueSchema.migrate(database)
             let (id, host, pid) = (self.id, ProcessInfo.processInfo.hostName, Int(getpid()))
-            try await database.withConnection { c in
+            _ = try await database.withConnection { c in
                 try await QueueDatabase.run("INSERT INTO workers (id, host, pid) VALUES (\(id), \(host), \(pid))", on: c)
             }
         }
@@ -106,7 +106,7 @@ public struct QueueWorker: Sendable {
         var totals = await counter.totals
         (totals.queueSeconds, totals.queueCalls) = database.usage
         let (id, spent) = (self.id, totals.queueSeconds)
-        try? await database.withConnection { c in
+        _ = try? await database.withConnection { c in
             try await QueueDatabase.run("""
                 UPDATE workers SET stopped_at = now(), heartbeat = now(), queue_seconds = \(spent) WHERE id = \(id)
                 """, on: c)
