@@ -42,36 +42,24 @@ public enum QueueExport {
         }
         let frames = try records.map { try QueueJSON.decode(Catalog.FrameRecord.self, from: $0) }
 
-        // The catalog is written aside, then renamed over OUT's: an export cut short
-        // leaves the earlier one (or none), never half of one.
-        let catalogURL = run.output.appendingPathComponent(Catalog.fileName)
-        let building = run.output.appendingPathComponent(".\(Catalog.fileName).export")
-        try? FileManager.default.removeItem(at: building)
-        var reports: [FrameReport] = []
-        do {
-            let catalog = try Catalog(url: building)
-            let catalogRun = try catalog.beginRun(settings: try QueueJSON.string(run.settings), note: run.note, toolVersion: run.toolVersion)
-            for frame in frames {
-                try catalog.record(frame, runID: catalogRun, agent: "reelpack \(run.toolVersion)")
-                switch frame.outcome {
-                case .done(var report):
-                    report.source = frame.entry.sourcePath
-                    reports.append(report)
-                case .failed(let message):
-                    var report = FrameReport(source: frame.entry.sourcePath, status: .failed)
-                    report.error = message
-                    reports.append(report)
-                }
+        // OUT's catalog, manifest, summary and report, as a local run leaves them.
+        let reports = frames.map { frame -> FrameReport in
+            switch frame.outcome {
+            case .done(var report):
+                report.source = frame.entry.sourcePath
+                return report
+            case .failed(let message):
+                var report = FrameReport(source: frame.entry.sourcePath, status: .failed)
+                report.error = message
+                return report
             }
+        }
+        let (_, notes) = try CompressionRun.writeFolder(run.output) { catalog in
+            let catalogRun = try catalog.beginRun(settings: try QueueJSON.string(run.settings), note: run.note, toolVersion: run.toolVersion)
+            try catalog.record(contentsOf: frames, runID: catalogRun, agent: "reelpack \(run.toolVersion)")
             let summary = RunSummary(reports: reports, seconds: seconds)
             try catalog.endRun(catalogRun, summary: String(decoding: try JSONEncoder().encode(summary), as: UTF8.self))
         }
-        guard rename(building.path, catalogURL.path) == 0 else {
-            throw QueueError(.failed, "\(catalogURL.path): cannot move the catalog in place: \(String(cString: strerror(errno)))")
-        }
-        let catalog = try Catalog(url: catalogURL)
-        try CompressionRun.writeManifest(of: catalog, to: run.output.appendingPathComponent("manifest-sha256.txt"))
-        let (_, notes) = try RunReport.write(output: run.output)
         // Workers' staging folders: empty when every worker ended well, a killed one's otherwise.
         try? FileManager.default.removeItem(at: run.stagingRoot)
         _ = try await db.withConnection { c in

@@ -29,3 +29,25 @@ extension CompressionRun {
         return (try? Digest.sha256(contentsOf: source)) == sha
     }
 }
+
+extension CompressionRun {
+    /// Writes OUT's catalog from records made elsewhere (a merge of shards, a queue's
+    /// export): `body` fills a new catalog built under a temporary name in OUT, which is
+    /// then renamed over `OUT/reelpack.sqlite`, so a fold cut short leaves the earlier
+    /// catalog (or none), never half of one. Then writes the manifest, `summary.json`,
+    /// `report.html` and `frames.csv` from it, as a local run's folder has them.
+    /// - Returns: what `body` returned, and the report's notes.
+    public static func writeFolder<T>(_ output: URL, worstCount: Int = 4, services: EngineServices = .standard,
+                                      catalog body: (Catalog) throws -> T) throws -> (T, notes: [String]) {
+        let target = output.appendingPathComponent(Catalog.fileName)
+        let temporary = output.appendingPathComponent(AtomicFile.temporaryName() + ".sqlite")
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        let value = try body(try Catalog(url: temporary))
+        guard rename(temporary.path, target.path) == 0 else {
+            throw EngineError(.io, file: target.path, "cannot rename the new catalog into place: \(String(cString: strerror(errno)))")
+        }
+        try writeManifest(of: try Catalog(url: target), to: output.appendingPathComponent("manifest-sha256.txt"))
+        let notes = try RunReport.write(output: output, worstCount: worstCount, includingSummary: true, services: services).notes
+        return (value, notes)
+    }
+}

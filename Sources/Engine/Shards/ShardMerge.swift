@@ -197,10 +197,9 @@ public struct ShardMerge: Sendable {
         var report = Report(shards: states, problems: problems, missing: missing, overlapping: overlapping, rerun: rerun,
                             summary: nil, notes: [])
         guard problems.isEmpty, missing.isEmpty, overlapping.isEmpty, let reference = opened.first else { return report }
-        report.summary = try fold(opened, settings: reference.settings)
-        try CompressionRun.writeManifest(of: try Catalog(url: output.appendingPathComponent(Catalog.fileName)),
-                                         to: output.appendingPathComponent("manifest-sha256.txt"))
-        report.notes = try RunReport.write(output: output, worstCount: worstCount, includingSummary: true, services: services).notes
+        (report.summary, report.notes) = try CompressionRun.writeFolder(output, worstCount: worstCount, services: services) { catalog in
+            try fold(opened, settings: reference.settings, into: catalog)
+        }
         return report
     }
 
@@ -246,38 +245,27 @@ public struct ShardMerge: Sendable {
         return Dictionary(zip(done.map(\.name), verdicts), uniquingKeysWith: { first, _ in first })
     }
 
-    /// Writes OUT's catalog: one run with the shards' settings, every shard's frames as
-    /// their shards recorded them (sources, features, search traces, results, events),
-    /// a `merge` event, and its end. Built under a temporary name and renamed into place, so a merge run again
-    /// replaces the catalog whole.
-    private func fold(_ opened: [Opened], settings: String) throws -> RunSummary {
-        let target = output.appendingPathComponent(Catalog.fileName)
-        let temporary = output.appendingPathComponent(AtomicFile.temporaryName() + ".sqlite")
-        defer { try? FileManager.default.removeItem(at: temporary) }
+    /// Fills OUT's new catalog (`CompressionRun.writeFolder`): one run with the shards'
+    /// settings, every shard's frames as their shards recorded them (sources, features,
+    /// search traces, results, events), a `merge` event, and its end.
+    private func fold(_ opened: [Opened], settings: String, into catalog: Catalog) throws -> RunSummary {
         let agent = "reelpack \(toolVersion)"
-        let summary: RunSummary
-        do {
-            let catalog = try Catalog(url: temporary)
-            let shardList = opened.map { $0.info.shard.description }.joined(separator: ", ")
-            let runID = try catalog.beginRun(settings: settings, note: "merged from \(opened.count) shards (\(shardList))",
-                                             toolVersion: toolVersion)
-            var events: [Catalog.Event] = []
-            for shard in opened {
-                try catalog.record(contentsOf: try shard.catalog.completedFrameRecords(), runID: runID, agent: agent)
-                events += try shard.catalog.events()
-            }
-            // The shards' own events (when each frame was compressed and checked), not
-            // the ones recording made now.
-            try catalog.replaceEvents(ofRun: runID, with: events)
-            let reports = try catalog.frameReports()
-            summary = RunSummary(reports: reports, seconds: opened.map(\.seconds).max() ?? 0)
-            try catalog.recordEvent(type: "merge", agent: agent, outcome: "success",
-                                    detail: "\(reports.count) frames from \(opened.count) shards (\(shardList)), each output's SHA-256 checked against its shard's record")
-            try catalog.endRun(runID, summary: String(decoding: try JSONEncoder().encode(summary), as: UTF8.self))
+        let shardList = opened.map { $0.info.shard.description }.joined(separator: ", ")
+        let runID = try catalog.beginRun(settings: settings, note: "merged from \(opened.count) shards (\(shardList))",
+                                         toolVersion: toolVersion)
+        var events: [Catalog.Event] = []
+        for shard in opened {
+            try catalog.record(contentsOf: try shard.catalog.completedFrameRecords(), runID: runID, agent: agent)
+            events += try shard.catalog.events()
         }
-        guard rename(temporary.path, target.path) == 0 else {
-            throw EngineError(.io, file: target.path, "cannot rename the merged catalog into place: \(String(cString: strerror(errno)))")
-        }
+        // The shards' own events (when each frame was compressed and checked), not
+        // the ones recording made now.
+        try catalog.replaceEvents(ofRun: runID, with: events)
+        let reports = try catalog.frameReports()
+        let summary = RunSummary(reports: reports, seconds: opened.map(\.seconds).max() ?? 0)
+        try catalog.recordEvent(type: "merge", agent: agent, outcome: "success",
+                                detail: "\(reports.count) frames from \(opened.count) shards (\(shardList)), each output's SHA-256 checked against its shard's record")
+        try catalog.endRun(runID, summary: String(decoding: try JSONEncoder().encode(summary), as: UTF8.self))
         return summary
     }
 
