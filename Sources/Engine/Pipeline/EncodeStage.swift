@@ -28,7 +28,8 @@ struct EncodeSubject: Sendable {
         source = loaded.frame.pixels
         monochrome = settings.storeMonochromeAsOneChannel && source.channels == 3 && features.monochrome
         pixels = monochrome ? try Monochrome.firstPlane(source) : source
-        grain = settings.profile.isLossless ? nil : GrainReference(source: pixels, threads: threads)
+        // The load stage scanned the band of what is encoded (`FrameLoader.load`).
+        grain = settings.profile.isLossless ? nil : loaded.grain ?? GrainReference(source: pixels, threads: threads)
         display = DisplayTransform.forFrame(metadata: loaded.frame.metadata)
         losslessSHA256 = settings.profile.isLossless ? Monochrome.restoredSHA256(pixels, channels: source.channels) : nil
     }
@@ -76,8 +77,9 @@ struct EncodeResult: Sendable {
 struct FrameEncoder: Sendable {
     var settings: CompressionSettings
     var services: EngineServices
-    /// Library threads per codec call and per measurement.
-    var threads: Int
+    /// The cores this frame shares with the frames in flight: each codec call and
+    /// measurement takes `cores.threads` library threads.
+    var cores: CoreShare
 
     /// Searches each codec of `plan` in turn and keeps what `strategy` picks.
     /// - Parameter overhead: the bytes a lossy file of this frame with `codec` carries
@@ -91,14 +93,14 @@ struct FrameEncoder: Sendable {
         var traces: [(codec: CodecID, iterations: [SearchIteration])] = []
         var sourceBanding: Double?
         for id in plan.codecs {
-            let codec = try services.codec(id, threads)
+            let codec = try services.codec(id, cores.threads)
             let ceiling = strategy.ceiling(for: codec, candidates: plan.codecs.count, pixels: subject.pixels, after: results)
             if let ceiling, ceiling < codec.qualityRange.lowerBound {
                 traces.append((id, []))   // not even its smallest file would win: not tried
                 continue
             }
             let lossy = !settings.profile.isLossless && codec.supportsLossy
-            var measure = CandidateMeasure(floor: settings.floor, services: services, threads: threads, subject: subject,
+            var measure = CandidateMeasure(floor: settings.floor, services: services, cores: cores, subject: subject,
                                            sourceBanding: sourceBanding)
             let attempt = try search(subject, with: codec, measure: &measure, warm: plan.warmStarts[id], cold: plan.coldStarts[id],
                                      ceiling: ceiling, overhead: lossy ? overhead(codec) : 0)
@@ -117,14 +119,14 @@ struct FrameEncoder: Sendable {
     /// `CodecStrategy.losslessChoice` keeps. Only the kept codec has a trace (the
     /// trial's sizes are of the sample, not of a file).
     private func losslessTrial(_ subject: EncodeSubject, plan: FramePlan, strategy: CodecStrategy) throws -> EncodeResult {
-        let codecs = try plan.codecs.map { try services.codec($0, threads) }
+        let codecs = try plan.codecs.map { try services.codec($0, cores.threads) }
         let sample = try CodecStrategy.losslessSample(subject.pixels)
         var bytes: [CodecID: Int] = [:]
         for codec in codecs { bytes[codec.id] = try codec.encode(sample, mode: .lossless).count }
         guard let id = CodecStrategy.losslessChoice(bytes), let codec = codecs.first(where: { $0.id == id }) else {
             throw EngineError(.usage, "no codec to try")
         }
-        var measure = CandidateMeasure(floor: settings.floor, services: services, threads: threads, subject: subject,
+        var measure = CandidateMeasure(floor: settings.floor, services: services, cores: cores, subject: subject,
                                        sourceBanding: nil)
         let chosen = try lossless(subject, with: codec, measure: &measure, fellBack: false, stop: nil, trace: [])
         return EncodeResult(chosen: chosen, traces: [(id, chosen.iterations)])
@@ -173,18 +175,23 @@ struct FrameEncoder: Sendable {
                                    maxIterations: settings.maxIterations, prior: coldStart, sizeOverhead: overhead)
         // Each candidate's decoded frame lives only inside its evaluation: what is kept
         // is the payload and the digest of the samples as restored.
-        let outcome = try search.run(warm: warm, prior: coldStart) { p -> QualitySearch.Evaluation<(Data, String)> in
+        // The digest of the samples as restored is taken only of a candidate that can be
+        // kept (`CandidateMeasure.keepable`): the search keeps the smallest passing one.
+        let outcome = try search.run(warm: warm, prior: coldStart) { p -> QualitySearch.Evaluation<(Data, String?)> in
             let payload = try codec.encode(pixels, mode: .lossy(quality: p))
             let stored = try codec.decode(payload).pixels
             let m = try measure.measure(stored, bytes: payload.count)
-            return .init(bytes: payload.count, measurement: m, payload: (payload, subject.restoredSHA256(stored)))
+            return .init(bytes: payload.count, measurement: m,
+                         payload: (payload, measure.keepable ? subject.restoredSHA256(stored) : nil))
         }
         guard let best = outcome.best else {
             if held { return Attempt(encoded: nil, iterations: outcome.iterations) }
             let e = try lossless(subject, with: codec, measure: &measure, fellBack: true, stop: outcome.stop, trace: outcome.iterations)
             return Attempt(encoded: e, iterations: e.iterations)
         }
-        let e = EncodedCandidate(codec: codec, payload: best.evaluation.payload.0, decodedSHA256: best.evaluation.payload.1,
+        let payload = best.evaluation.payload.0
+        let digest = try best.evaluation.payload.1 ?? subject.restoredSHA256(codec.decode(payload).pixels)
+        let e = EncodedCandidate(codec: codec, payload: payload, decodedSHA256: digest,
                                  measurement: best.evaluation.measurement, parameter: best.parameter, fellBack: false,
                                  stop: outcome.stop, iterations: outcome.iterations, next: outcome.next)
         return Attempt(encoded: e, iterations: e.iterations)
@@ -220,43 +227,51 @@ struct FrameEncoder: Sendable {
 
 /// Measures one codec's candidates against the frame's source.
 ///
-/// A floor that is set decides, so it is measured on every candidate. Without it, grain
-/// retention and banding (about a decode each) decide nothing: they are measured only
-/// on a candidate that can be kept (one that passes and is smaller than every candidate
-/// kept so far), so the seal still reports them; the others' trace entries carry none.
-/// SSIMULACRA 2 (about a second a 4K frame) is measured only when it is a floor.
+/// A floor that is set decides, so it is measured on every candidate, except banding:
+/// CAMBI (two passes over the frame) is not measured on a candidate that already
+/// fails another floor, since it cannot make it pass (its margin is then the other
+/// floors'). Without their floors, grain retention and banding decide nothing: they are
+/// measured only on a candidate that can be kept (one that passes and is no larger
+/// than every passing candidate so far), so the seal still reports them; the others'
+/// trace entries carry none. SSIMULACRA 2 (about a second a 4K frame) is measured
+/// only when it is a floor, and like banding only on a candidate the other floors pass.
 struct CandidateMeasure {
     let floor: QualityFloor
     let services: EngineServices
-    let threads: Int
+    let cores: CoreShare
     let subject: EncodeSubject
     /// The source's CAMBI index, once measured (the same for every codec of a frame).
     var sourceBanding: Double?
+    /// True when the last candidate measured passes and is no larger than every passing
+    /// candidate before it: the only candidates the search can keep.
+    private(set) var keepable = false
     private var smallestPassing = Int.max
 
-    init(floor: QualityFloor, services: EngineServices, threads: Int, subject: EncodeSubject, sourceBanding: Double?) {
+    init(floor: QualityFloor, services: EngineServices, cores: CoreShare, subject: EncodeSubject, sourceBanding: Double?) {
         self.floor = floor
         self.services = services
-        self.threads = threads
+        self.cores = cores
         self.subject = subject
         self.sourceBanding = sourceBanding
     }
 
     mutating func measure(_ stored: PixelBuffer, bytes: Int = 0) throws -> QualityMeasurement {
         let pixels = subject.pixels
+        let threads = cores.threads
         var m = try services.measure(pixels, stored, threads)
         if subject.monochrome { m.ssimPerChannel = Array(repeating: m.ssim, count: subject.source.channels) }
-        if let grain = subject.grain, floor.grainRetention != nil || (floor.passes(m) && bytes < smallestPassing) {
+        if let grain = subject.grain, floor.grainRetention != nil || (floor.passes(m) && bytes <= smallestPassing) {
             m.setGrain(try grain.retention(decoded: stored, threads: threads))
         }
-        if !floor.requiresIdentical, floor.needsBanding || (floor.passes(m) && bytes < smallestPassing) {
+        if !floor.requiresIdentical, floor.passes(m), floor.needsBanding || bytes <= smallestPassing {
             if sourceBanding == nil { sourceBanding = CAMBI.measure(pixels, threads: threads).score }
             m.banding = CAMBI.measure(stored, threads: threads).score
             m.bandingSource = sourceBanding
         }
-        if floor.ssimulacra2 != nil {
+        if floor.ssimulacra2 != nil, floor.passes(m) {
             m.ssimulacra2 = try SSIMULACRA2.score(reference: pixels, test: stored, transform: subject.display, threads: threads)
         }
+        keepable = floor.passes(m) && bytes <= smallestPassing
         if floor.passes(m) { smallestPassing = min(smallestPassing, bytes) }
         return m
     }

@@ -39,10 +39,9 @@ public struct FrameBatch: Sendable {
                     keptNeighbours: [Int: WorkItem] = [:],
                     onFrame: @escaping @Sendable (WorkItem, FrameReport) async -> Void = { _, _ in }) async throws {
         let jobs = max(1, min(jobs, expected))
-        let cores = ProcessInfo.processInfo.activeProcessorCount
         let memory = ShotMemory()
         let pipeline = FramePipeline(settings: settings, services: services, framesFolder: framesFolder,
-                                     threads: max(1, cores / jobs), toolVersion: toolVersion, memory: memory,
+                                     cores: CoreShare(cores: ProcessInfo.processInfo.activeProcessorCount), toolVersion: toolVersion, memory: memory,
                                      recorder: recorder,
                                      queue: DispatchQueue(label: "reelpack.frames", qos: .userInitiated, attributes: .concurrent))
         for (index, report) in kept.sorted(by: { $0.key < $1.key }) {

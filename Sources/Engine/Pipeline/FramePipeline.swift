@@ -28,10 +28,11 @@ struct FramePipeline: Sendable {
     var recorder: any FrameRecorder
     var queue: DispatchQueue
 
-    init(settings: CompressionSettings, services: EngineServices, framesFolder: URL, threads: Int, toolVersion: String,
+    init(settings: CompressionSettings, services: EngineServices, framesFolder: URL, cores: CoreShare, toolVersion: String,
          memory: ShotMemory, recorder: any FrameRecorder, queue: DispatchQueue) {
-        loader = FrameLoader(services: services)
-        encoder = FrameEncoder(settings: settings, services: services, threads: threads)
+        loader = FrameLoader(services: services, keepsGrain: !settings.profile.isLossless,
+                             monochromeAsOnePlane: settings.storeMonochromeAsOneChannel, cores: cores)
+        encoder = FrameEncoder(settings: settings, services: services, cores: cores)
         writer = FrameWriter(settings: settings, services: services, framesFolder: framesFolder, toolVersion: toolVersion)
         strategy = CodecStrategy(choice: settings.codec, lossless: settings.profile.isLossless)
         self.memory = memory
@@ -39,10 +40,14 @@ struct FramePipeline: Sendable {
         self.queue = queue
     }
 
-    /// Runs `item` through every stage.
+    /// Runs `item` through every stage, counted among the frames in flight (`CoreShare`).
     /// - Parameter keptNeighbour: on a resumed run, the kept frame just before `item`,
     ///   analysed again so a cut between them is seen as in an uninterrupted run.
     func process(_ item: WorkItem, keptNeighbour: WorkItem? = nil) async -> FrameReport {
+        await encoder.cores.frame { await stages(item, keptNeighbour: keptNeighbour) }
+    }
+
+    private func stages(_ item: WorkItem, keptNeighbour: WorkItem?) async -> FrameReport {
         let entry = Catalog.FrameEntry(name: item.name, sequenceNumber: item.sequenceNumber, sourcePath: item.source.path)
         var source: Catalog.FrameRecord.Source?
         var traces: [Catalog.FrameRecord.Trace] = []
@@ -58,7 +63,7 @@ struct FramePipeline: Sendable {
             source = .init(info: loaded.sourceInfo, features: plan.features)
             // encode, seal and write
             let written = try await run {
-                let subject = try EncodeSubject(loaded, features: plan.features, settings: encoder.settings, threads: encoder.threads)
+                let subject = try EncodeSubject(loaded, features: plan.features, settings: encoder.settings, threads: encoder.cores.threads)
                 var result = try encoder.encode(subject, plan: plan, strategy: strategy) { codec in
                     writer.overhead(item, loaded, features: plan.features, monochrome: subject.monochrome, codec: codec)
                 }

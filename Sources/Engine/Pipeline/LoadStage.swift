@@ -1,6 +1,7 @@
 import Foundation
 import Formats
 import ImageCore
+import Metrics
 
 /// A source read and analysed (stage 1 of `FramePipeline`).
 struct LoadedFrame: Sendable {
@@ -11,6 +12,10 @@ struct LoadedFrame: Sendable {
     var frame: SourceFrame
     var sha256: String
     var analysis: FrameAnalyzer.Result
+    /// The source's grain band, for a lossy profile (nil for lossless): the analysis
+    /// takes its grain estimate from the same scan, so the grain is scanned once a frame,
+    /// and the encode stage measures each candidate's grain retention against it.
+    var grain: GrainReference?
 
     /// What the catalog records of the source.
     var sourceInfo: FrameSourceInfo {
@@ -24,13 +29,26 @@ struct LoadedFrame: Sendable {
 /// Stage 1, load: reads a source frame and analyses it. Blocking.
 struct FrameLoader: Sendable {
     var services: EngineServices
+    /// True for a lossy profile: the source's grain band is kept (`LoadedFrame.grain`).
+    var keepsGrain = false
+    /// `CompressionSettings.storeMonochromeAsOneChannel`: a black-and-white frame
+    /// scanned as RGB keeps the band of its first plane only (what is encoded).
+    var monochromeAsOnePlane = true
+    /// The cores the grain scan may use (`CoreShare`).
+    var cores: CoreShare
 
     /// Reads and analyses the source.
     func load(_ item: WorkItem) throws -> LoadedFrame {
         let data = try bytes(of: item)
         let frame = try services.read(data, item.source.path)
+        let pixels = frame.pixels
+        var grain = keepsGrain ? GrainReference(source: pixels, threads: cores.threads) : nil
+        let analysis = FrameAnalyzer.analyze(pixels, grain: grain?.estimate)
+        if grain != nil, monochromeAsOnePlane, pixels.channels == 3, analysis.features.monochrome {
+            grain = GrainReference(source: try Monochrome.firstPlane(pixels), threads: cores.threads)
+        }
         return LoadedFrame(sourceBytes: data.count, frame: frame, sha256: Digest.sha256(data),
-                           analysis: FrameAnalyzer.analyze(frame.pixels))
+                           analysis: analysis, grain: grain)
     }
 
     /// Reads and analyses a source without keeping it (a kept frame whose look a
