@@ -25,10 +25,8 @@ public struct CompressionSettings: Sendable, Codable {
     /// The profile and its floors after overrides.
     public var profile: Profile
     public var floor: QualityFloor
-    /// The codec. `auto` encodes the first frame(s) with HTJ2K and JPEG 2000 and keeps,
-    /// for the rest of the run, HTJ2K when its kept file is at most 5 % larger than
-    /// JPEG 2000's (HTJ2K encodes and decodes about ten times faster), else JPEG 2000.
-    /// Lossless runs choose per shot, weighing time as well as size (`CodecStrategy`).
+    /// The codec. `auto` chooses per shot, weighing time as well as size
+    /// (`CodecStrategy`).
     public var codec: CodecChoice
     /// Frames in flight at once (default: the number of cores).
     public var jobs: Int

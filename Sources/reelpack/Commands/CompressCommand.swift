@@ -16,11 +16,14 @@ struct CompressCommand: AsyncParsableCommand {
             A frame where no lossy setting meets the floors is stored losslessly.
 
             --codec auto encodes the first frame of each shot (after every scene cut) with
-            both HTJ2K and JPEG 2000 and keeps, for the rest of the shot, HTJ2K when its
-            file is at most 5 % larger (it encodes and decodes about ten times faster),
-            otherwise JPEG 2000. JPEG 2000 is tried first at the largest size that would
-            win, so where HTJ2K wins it costs one encode. A cut back to a shot seen before
-            keeps that shot's codec and starts its search where that shot left off.
+            both HTJ2K and JPEG 2000 and keeps, for the rest of the shot, HTJ2K unless
+            JPEG 2000's file is at least 30 % smaller. JPEG 2000 is tried first at the
+            largest size that would win, so where HTJ2K wins it costs one encode. Why
+            (24-frame 4096x2160 10-bit reels at C1 on two cores, BENCHMARKS.md
+            "throughput"): JPEG 2000 took 2.3x HTJ2K's CPU; its files were 18 % smaller
+            on photographic scans and no smaller on heavy grain over a shot. Pass
+            --codec j2k for the smaller files. A cut back to a shot seen before keeps
+            that shot's codec and starts its search where that shot left off.
 
             With --profile lossless, --codec auto weighs time and memory as well as size:
             on the first frame of each shot HTJ2K and JPEG 2000 each encode the centre
