@@ -14,9 +14,12 @@ import Foundation
 /// Unsafe pointers are confined to this file; every index is derived from the block's
 /// bounds, which `QualityMetrics` checks against the frame before calling.
 final class SSIMKernel {
-    /// Widest block of map columns one pass handles (a multiple of the tile size), so
-    /// the ring stays in the core's L2 cache.
-    static let blockWidth = 64
+    /// Widest block of map columns one pass handles: narrow, so the ring (22 slots of
+    /// 4 planes, 22 KiB) stays in the core's L1 cache, which the vertical filter reads
+    /// 11 times per value; with 256 columns (a 176 KiB ring) SSIM took about twice as
+    /// long (BENCHMARKS.md). Narrow blocks cost little: horizontal outputs do not overlap
+    /// between blocks, only the products of 10 input columns per block are repeated.
+    static let blockWidth = 32
     /// Moment planes filtered: μx, μy, E[x² + y²], E[xy]. SSIM needs σx² and σy² only
     /// as their sum, so one plane serves both.
     static let planes = 4
