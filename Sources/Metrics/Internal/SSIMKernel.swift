@@ -8,8 +8,9 @@ import Foundation
 /// in `Float` (errors of order L²·2⁻²⁴ against C2 = (0.03·L)²).
 ///
 /// The filter passes use fused multiply-adds where the build targets a CPU that has
-/// them (`REELPACK_FMA`, set by `Package.swift`). Every moment plane goes through the same sequence of operations,
-/// so identical frames still give exactly equal numerator and denominator (SSIM 1).
+/// them (`REELPACK_FMA`, set by `Package.swift`). Every moment plane goes through the
+/// same sequence of operations, and the SSIM formula has none fused, so identical
+/// frames still give exactly equal numerator and denominator (SSIM 1).
 ///
 /// Unsafe pointers are confined to this file; every index is derived from the block's
 /// bounds, which `QualityMetrics` checks against the frame before calling.
