@@ -13,7 +13,7 @@ import ImageCore
 /// use_sample_covariance=False, data_range=L)`, whose mean skips the same 5-pixel border.
 ///
 /// The map is computed in horizontal strips by concurrent workers, each holding only a
-/// ring of 11 filtered rows for a block of columns: extra memory is a few hundred KiB
+/// ring of 11 filtered rows for a block of columns: extra memory is a few tens of KiB
 /// per worker plus the tile sums, never a float copy of the frame.
 public enum QualityMetrics {
     /// Side of the square tiles of the SSIM map whose minimum mean is the tile floor.

@@ -42,6 +42,18 @@ struct EdgeCaseTests {
         #expect(report.maxError == 0 && report.mse == 0)
     }
 
+    /// The kernel filters in column blocks and map-row strips, with fused multiply-adds
+    /// on FMA builds: identical frames must still give exactly 1 in every block and
+    /// strip, at 16 bits where x² + y² is largest.
+    @Test("identical frames wide and tall enough for several column blocks and strips: SSIM exactly 1",
+          arguments: [8, 16])
+    func identicalAcrossBlocks(bitDepth: Int) throws {
+        let a = try TestFrames.textured(width: 301, height: 290, channels: 3, bitDepth: bitDepth, seed: 11)
+        let report = try QualityMetrics.measure(reference: a, test: a, threads: 2)
+        #expect(report.ssimPerChannel == [1, 1, 1])
+        #expect(report.tileFloor == 1)
+    }
+
     @Test("equal constant frames have SSIM 1 (the C1, C2 terms keep 0/0 away)", arguments: [0, 1, 255])
     func constantEqual(value: UInt16) throws {
         let a = try TestFrames.constant(width: 30, height: 20, channels: 3, bitDepth: 8, value: value)

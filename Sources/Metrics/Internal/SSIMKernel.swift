@@ -1,21 +1,33 @@
 import Foundation
 
 /// The hot loop of SSIM: the SSIM map of a strip of one channel, computed from the
-/// 16-bit planes with a separable Gaussian (horizontal pass into a ring of 11 filtered
+/// 16-bit planes with a separable Gaussian (horizontal pass into a ring of filtered
 /// rows, then vertical), in blocks of columns, so no whole-frame float map is held.
 ///
 /// Moments are accumulated in `Double`: E[x²] − E[x]² of 16-bit codes cancels badly
 /// in `Float` (errors of order L²·2⁻²⁴ against C2 = (0.03·L)²).
 ///
+/// The filter passes use fused multiply-adds where the build targets a CPU that has
+/// them (`REELPACK_FMA`, set by `Package.swift`). Every moment plane goes through the
+/// same sequence of operations, and the SSIM formula has none fused, so identical
+/// frames still give exactly equal numerator and denominator (SSIM 1).
+///
 /// Unsafe pointers are confined to this file; every index is derived from the block's
 /// bounds, which `QualityMetrics` checks against the frame before calling.
 final class SSIMKernel {
-    /// Widest block of map columns one pass handles (a multiple of the tile size), so
-    /// the ring (11 rows × 5 moments) stays in the core's L2 cache.
-    static let blockWidth = 256
+    /// Widest block of map columns one pass handles: narrow, so the ring (22 slots of
+    /// 4 planes, 22 KiB) stays in the core's L1 cache, which the vertical filter reads
+    /// 11 times per value; with 256 columns (a 176 KiB ring) SSIM took about twice as
+    /// long (BENCHMARKS.md). Narrow blocks cost little: horizontal outputs do not overlap
+    /// between blocks, only the products of 10 input columns per block are repeated.
+    static let blockWidth = 32
     /// Moment planes filtered: μx, μy, E[x² + y²], E[xy]. SSIM needs σx² and σy² only
     /// as their sum, so one plane serves both.
     static let planes = 4
+    /// Doubles in one ring slot: the 4 planes of one filtered row of a block.
+    static let slotLength = planes * blockWidth
+    /// Doubles in each plane of `products`: a block's input samples.
+    static let productsStride = blockWidth + 11
 
     /// Image width and height in pixels.
     let width: Int
@@ -28,15 +40,16 @@ final class SSIMKernel {
     let c2: Double
 
     private let weights: UnsafeMutablePointer<Double>
-    /// x, y, x² + y², xy of the input row being filtered (4 × (blockWidth + 11)).
+    /// x, y, x² + y², xy of the input row being filtered (4 × `productsStride`).
     private let products: UnsafeMutablePointer<Double>
     /// The 4 vertically filtered moments of the current map row (4 × blockWidth).
     private let moments: UnsafeMutablePointer<Double>
     /// SSIM of each column of the current map row (blockWidth).
     private let ssimRow: UnsafeMutablePointer<Double>
-    /// 11 ring rows, each holding the 4 moment planes of `blockWidth` values.
+    /// 22 ring slots: horizontally filtered input row y is stored in slot y % 11 and
+    /// again in slot y % 11 + 11, so the 11 rows under map row m are the consecutive
+    /// slots from m % 11, reached from one base pointer at constant offsets.
     private let ring: UnsafeMutablePointer<Double>
-    private let ringRows: UnsafeMutablePointer<UnsafeMutablePointer<Double>>
 
     /// Sum of squared differences and largest absolute difference over the input
     /// samples this kernel was told it owns (each sample is owned by exactly one block).
@@ -59,17 +72,14 @@ final class SSIMKernel {
         let taps = GaussianWindow.taps
         weights = .allocate(capacity: taps)
         weights.initialize(from: GaussianWindow.weights, count: taps)
-        let rowLength = Self.planes * (Self.blockWidth + taps)
-        products = .allocate(capacity: rowLength)
-        products.initialize(repeating: 0, count: rowLength)
-        moments = .allocate(capacity: Self.planes * Self.blockWidth)
-        moments.initialize(repeating: 0, count: Self.planes * Self.blockWidth)
+        products = .allocate(capacity: Self.planes * Self.productsStride)
+        products.initialize(repeating: 0, count: Self.planes * Self.productsStride)
+        moments = .allocate(capacity: Self.slotLength)
+        moments.initialize(repeating: 0, count: Self.slotLength)
         ssimRow = .allocate(capacity: Self.blockWidth)
         ssimRow.initialize(repeating: 0, count: Self.blockWidth)
-        ring = .allocate(capacity: taps * Self.planes * Self.blockWidth)
-        ring.initialize(repeating: 0, count: taps * Self.planes * Self.blockWidth)
-        ringRows = .allocate(capacity: taps)
-        ringRows.initialize(repeating: ring, count: taps)
+        ring = .allocate(capacity: 2 * taps * Self.slotLength)
+        ring.initialize(repeating: 0, count: 2 * taps * Self.slotLength)
     }
 
     deinit {
@@ -78,7 +88,6 @@ final class SSIMKernel {
         moments.deallocate()
         ssimRow.deallocate()
         ring.deallocate()
-        ringRows.deallocate()
     }
 
     /// Adds the SSIM map of map rows `rows` (all columns) of one channel into
@@ -104,23 +113,20 @@ final class SSIMKernel {
                           ownedColumns: Range<Int>, ownedRows: Range<Int>,
                           tileSums: UnsafeMutablePointer<Double>, tilesAcross: Int) {
         let taps = GaussianWindow.taps
-        let blockWidth = columns.count
-        let planeStride = Self.blockWidth
-        let rowStride = Self.planes * planeStride
+        let count = columns.count
         for y in rows.lowerBound ..< rows.upperBound + taps - 1 {
-            // Horizontal pass of input row y into ring slot y % 11.
-            let slot = ring + (y % taps) * rowStride
+            // Horizontal pass of input row y into ring slots y % 11 and y % 11 + 11.
             horizontal(reference: reference + y * width + columns.lowerBound,
                        test: test + y * width + columns.lowerBound,
-                       count: blockWidth, into: slot, planeStride: planeStride)
+                       count: count, into: ring + (y % taps) * Self.slotLength)
             if ownedRows.contains(y) {
                 accumulateError(reference: reference + y * width, test: test + y * width, columns: ownedColumns)
             }
             let mapRow = y - (taps - 1)
             guard mapRow >= rows.lowerBound else { continue }
-            for k in 0..<taps { ringRows[k] = ring + ((mapRow + k) % taps) * rowStride }
-            let tileRow = tileSums + (mapRow / QualityMetrics.tileSize) * tilesAcross
-            vertical(count: blockWidth, planeStride: planeStride, firstColumn: columns.lowerBound, tileRow: tileRow)
+            vertical(rows: ring + (mapRow % taps) * Self.slotLength, count: count)
+            addToTiles(count: count, firstColumn: columns.lowerBound,
+                       tileRow: tileSums + (mapRow / QualityMetrics.tileSize) * tilesAcross)
         }
     }
 
@@ -138,76 +144,89 @@ final class SSIMKernel {
         maxError = max(maxError, Int(worst))
     }
 
+    /// `acc + w·x`, fused (one rounding) when the build targets FMA hardware.
+    @inline(__always)
+    private static func multiplyAdd(_ acc: Double, _ w: Double, _ x: Double) -> Double {
+        #if REELPACK_FMA
+        return acc.addingProduct(w, x)
+        #else
+        return acc + w * x
+        #endif
+    }
+
     /// The 11-tap horizontal filter of x, y, x² + y², xy for `count` map columns
-    /// starting at the given input samples (which must have `count + 10` readable samples).
+    /// starting at the given input samples (which must have `count + 10` readable
+    /// samples), written as 4 planes of stride `count` into `slot` and into its twin
+    /// 11 slots further.
     @inline(__always)
     private func horizontal(reference: UnsafePointer<UInt16>, test: UnsafePointer<UInt16>,
-                            count: Int, into slot: UnsafeMutablePointer<Double>, planeStride: Int) {
+                            count: Int, into slot: UnsafeMutablePointer<Double>) {
         let inputCount = count + GaussianWindow.taps - 1
-        let inputStride = Self.blockWidth + GaussianWindow.taps
-        let px = products, py = products + inputStride
-        let psq = products + 2 * inputStride, pxy = products + 3 * inputStride
+        let stride = Self.productsStride
+        let px = products, py = products + stride
+        let psq = products + 2 * stride, pxy = products + 3 * stride
         for i in 0..<inputCount {
             let a = Double(reference[i]), b = Double(test[i])
             px[i] = a; py[i] = b
             psq[i] = a * a + b * b   // exact: below 2^33
             pxy[i] = a * b
         }
-        for p in 0..<Self.planes {
-            filter(products + p * inputStride, into: slot + p * planeStride, count: count)
-        }
-    }
-
-    /// out[j] = Σₖ w[k]·s[j+k], k = 0…10, with the window's symmetry (w[k] = w[10−k]).
-    @inline(__always)
-    private func filter(_ s: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count: Int) {
         let w0 = weights[0], w1 = weights[1], w2 = weights[2], w3 = weights[3], w4 = weights[4], w5 = weights[5]
-        for j in 0..<count {
-            let t = s + j
-            var v = w5 * t[5]
-            v += w4 * (t[4] + t[6])
-            v += w3 * (t[3] + t[7])
-            v += w2 * (t[2] + t[8])
-            v += w1 * (t[1] + t[9])
-            v += w0 * (t[0] + t[10])
-            out[j] = v
-        }
-    }
-
-    /// The vertical filter over the 11 ring rows and the SSIM formula for one map row
-    /// of `count` columns; adds each 64-column run into its tile of `tileRow`.
-    @inline(__always)
-    private func vertical(count: Int, planeStride: Int, firstColumn: Int, tileRow: UnsafeMutablePointer<Double>) {
-        let w0 = weights[0], w1 = weights[1], w2 = weights[2], w3 = weights[3], w4 = weights[4], w5 = weights[5]
+        let twin = GaussianWindow.taps * Self.slotLength
         for p in 0..<Self.planes {
-            let offset = p * planeStride
-            let r0 = ringRows[0] + offset, r1 = ringRows[1] + offset, r2 = ringRows[2] + offset
-            let r3 = ringRows[3] + offset, r4 = ringRows[4] + offset, r5 = ringRows[5] + offset
-            let r6 = ringRows[6] + offset, r7 = ringRows[7] + offset, r8 = ringRows[8] + offset
-            let r9 = ringRows[9] + offset, r10 = ringRows[10] + offset
-            let out = moments + offset
+            let s = products + p * stride
+            let out = slot + p * count
             for j in 0..<count {
-                var v = w5 * r5[j]
-                v += w4 * (r4[j] + r6[j])
-                v += w3 * (r3[j] + r7[j])
-                v += w2 * (r2[j] + r8[j])
-                v += w1 * (r1[j] + r9[j])
-                v += w0 * (r0[j] + r10[j])
+                let t = s + j
+                var v = w5 * t[5]
+                v = Self.multiplyAdd(v, w4, t[4] + t[6])
+                v = Self.multiplyAdd(v, w3, t[3] + t[7])
+                v = Self.multiplyAdd(v, w2, t[2] + t[8])
+                v = Self.multiplyAdd(v, w1, t[1] + t[9])
+                v = Self.multiplyAdd(v, w0, t[0] + t[10])
                 out[j] = v
+                out[twin + j] = v
             }
         }
-        let mxp = moments, myp = moments + planeStride
-        let ssqp = moments + 2 * planeStride, sxyp = moments + 3 * planeStride
+    }
+
+    /// The vertical filter of the 11 consecutive ring slots from `rows` (all 4 planes
+    /// in one pass: they are contiguous, of stride `count`) and the SSIM formula, for
+    /// `count` columns into `ssimRow`.
+    @inline(__always)
+    private func vertical(rows: UnsafeMutablePointer<Double>, count: Int) {
+        let w0 = weights[0], w1 = weights[1], w2 = weights[2], w3 = weights[3], w4 = weights[4], w5 = weights[5]
+        let n = Self.slotLength
+        let out = moments
+        for i in 0 ..< Self.planes * count {
+            let t = rows + i
+            var v = w5 * t[5 * n]
+            v = Self.multiplyAdd(v, w4, t[4 * n] + t[6 * n])
+            v = Self.multiplyAdd(v, w3, t[3 * n] + t[7 * n])
+            v = Self.multiplyAdd(v, w2, t[2 * n] + t[8 * n])
+            v = Self.multiplyAdd(v, w1, t[1 * n] + t[9 * n])
+            v = Self.multiplyAdd(v, w0, t[0] + t[10 * n])
+            out[i] = v
+        }
+        let mxp = moments, myp = moments + count
+        let ssqp = moments + 2 * count, sxyp = moments + 3 * count
         let c1 = self.c1, c2 = self.c2
         for j in 0..<count {
             let mx = mxp[j], my = myp[j]
             let mx2 = mx * mx, my2 = my * my, mxy = mx * my
             let squares = mx2 + my2
             // σx² + σy² = E[x² + y²] − (μx² + μy²); written so that identical frames
-            // give exactly the same numerator and denominator (SSIM exactly 1).
+            // give exactly the same numerator and denominator (SSIM exactly 1): no
+            // fused operations here.
             let variances = ssqp[j] - squares, covariance = sxyp[j] - mxy
             ssimRow[j] = ((2 * mxy + c1) * (2 * covariance + c2)) / ((squares + c1) * (variances + c2))
         }
+    }
+
+    /// Adds each 64-column run of the first `count` values of `ssimRow` into its tile
+    /// of `tileRow`.
+    @inline(__always)
+    private func addToTiles(count: Int, firstColumn: Int, tileRow: UnsafeMutablePointer<Double>) {
         let tile = QualityMetrics.tileSize
         var start = 0
         while start < count {
@@ -229,4 +248,3 @@ final class SSIMKernel {
         }
     }
 }
-
