@@ -62,8 +62,8 @@ extension SearchPrior {
     /// At a grain floor's boundary, per retention floor measured: log2(step / faintest
     /// channel's grain) and the slopes of the floors' margin and of ln(bytes) per unit
     /// of the knob (the margin moves less at 0.9, where retention nears 1).
-    /// Retention 0.7 (C1): medians over 24 frames (log2 spread 0.67); 0.9 (C0): 25
-    /// frames (spread 0.61). Interpolated linearly between, held beyond (a looser floor,
+    /// Retention 0.7 (C1): medians over 24 frames (standard deviation of log2(step /
+    /// grain) 0.67); 0.9 (C0): 25 frames (0.61). Interpolated linearly between, held beyond (a looser floor,
     /// C2's 0.4, starts as 0.7 does: above its boundary, where the search steps down).
     static let grainTable: [(retention: Double, log2StepOverGrain: Double, margin: Double, logSize: Double)] = [
         (0.7, -0.54, 0.66, 0.51),
