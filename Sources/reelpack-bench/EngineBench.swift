@@ -241,7 +241,7 @@ enum EngineBench {
             // REELPACK_BENCH_NO_RETURNS=1 starts returns cold too (to measure what they save).
             let returned = reel.sequence && history.isReturn(index: i, codec: codec.id)
             let warm = reel.sequence && !(returned && noReturns) ? history.warmStart(index: i, codec: codec.id) : nil
-            let prior = history.coldStart(codec: codec.id, grainFloorFor: floor.grainRetention != nil ? i : nil)
+            let prior = history.coldStart(codec: codec.id, frame: i, floor: floor)
             let search = QualitySearch(knob: codec.knob, floor: floor, sizeTolerance: tolerance, prior: prior, sizeOverhead: overhead)
             let evaluate = evaluator(i)
             let t0 = Date()

@@ -19,6 +19,7 @@ let benchmarks: [String: () throws -> Void] = [
     "queue": QueueBench.run,
     "throughput": ThroughputBench.run,
     "stages": StageBench.run,
+    "cold": ColdStartBench.run,
 ]
 
 // `reelpack-bench NAME... [--option value ...]`: options after the names go to the
@@ -26,7 +27,8 @@ let benchmarks: [String: () throws -> Void] = [
 let requested = Array(CommandLine.arguments.dropFirst())
 let firstOption = requested.firstIndex { $0.hasPrefix("--") } ?? requested.endIndex
 let benchArguments = Array(requested[firstOption...])
-let names = firstOption == 0 ? benchmarks.keys.sorted().filter { $0 != "throughput" && $0 != "stages" } : Array(requested[..<firstOption])
+let names = firstOption == 0 ? benchmarks.keys.sorted().filter { !["throughput", "stages", "cold"].contains($0) }
+    : Array(requested[..<firstOption])
 for name in names {
     guard let run = benchmarks[name] else {
         FileHandle.standardError.write(Data("unknown benchmark \(name); known: \(benchmarks.keys.sorted())\n".utf8))

@@ -16,6 +16,11 @@ public struct EngineServices: Sendable {
     public var codec: @Sendable (_ id: CodecID, _ threads: Int) throws -> any Codec
     /// Measures `test` against `reference` with `threads` threads.
     public var measure: @Sendable (_ reference: PixelBuffer, _ test: PixelBuffer, _ threads: Int) throws -> QualityMeasurement
+    /// True (the default): a frame without a warm start and without frames done before
+    /// it in its run starts from the prior its own analysis predicts
+    /// (`SearchPrior.forFrame`); false: from the codec's general prior, as before that
+    /// prior existed (the cold-start benchmark measures one against the other).
+    package var frameFeaturePrior = true
 
     /// Services from their parts.
     public init(read: @escaping @Sendable (Data, String) throws -> SourceFrame,

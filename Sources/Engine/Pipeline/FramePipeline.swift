@@ -59,7 +59,8 @@ struct FramePipeline: Sendable {
             }
             // plan
             let plan = await memory.plan(index: item.index, analysis: loaded.analysis, keptNeighbour: neighbour,
-                                         strategy: strategy, grainFloor: encoder.settings.floor.grainRetention != nil)
+                                         strategy: strategy, floor: encoder.settings.floor,
+                                         frameFeaturePrior: encoder.services.frameFeaturePrior)
             source = .init(info: loaded.sourceInfo, features: plan.features)
             // encode, seal and write
             let written = try await run {

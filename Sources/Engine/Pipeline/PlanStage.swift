@@ -8,7 +8,8 @@ struct FramePlan: Sendable {
     /// The codecs to search, in order (`CodecStrategy.candidates`).
     var codecs: [CodecID]
     /// Per codec: the warm start from the frame's shot (nil: none), and the prior for
-    /// a frame without one (the run's median so far, or the codec's knob prior).
+    /// a frame without one (the run's median so far; before any frame is done, the
+    /// prior the frame's own analysis predicts, or the codec's knob prior).
     var warmStarts: [CodecID: QualitySearch.WarmStart]
     var coldStarts: [CodecID: QualitySearch.WarmStart]
 }
@@ -17,10 +18,13 @@ extension ShotMemory {
     /// Stage 2, plan: records frame `index`'s look (and, on a resumed run, the look of
     /// the kept frame just before it, so a cut between them is seen), then reads where
     /// its shot says to start and which codecs the strategy tries.
-    /// - Parameter grainFloor: true when the run has a grain-retention floor (the prior
-    ///   then moves with the frame's grain, `ShotHistory.coldStart`).
+    /// - Parameters:
+    ///   - floor: the run's floors (with a grain floor the prior moves with the frame's
+    ///     grain, `ShotHistory.coldStart(codec:frame:floor:fromFeatures:)`).
+    ///   - frameFeaturePrior: false to start a frame before any is done from the
+    ///     codec's general prior instead of its own (`EngineServices.frameFeaturePrior`).
     func plan(index: Int, analysis: FrameAnalyzer.Result, keptNeighbour: (index: Int, analysis: FrameAnalyzer.Result)?,
-              strategy: CodecStrategy, grainFloor: Bool) -> FramePlan {
+              strategy: CodecStrategy, floor: QualityFloor, frameFeaturePrior: Bool = true) -> FramePlan {
         if let keptNeighbour { _ = recordFrame(keptNeighbour.analysis, index: keptNeighbour.index) }
         var features = analysis.features
         let change = recordFrame(analysis, index: index)
@@ -30,7 +34,7 @@ extension ShotMemory {
         var warm: [CodecID: QualitySearch.WarmStart] = [:], cold: [CodecID: QualitySearch.WarmStart] = [:]
         for id in codecs {
             warm[id] = warmStart(index: index, codec: id)
-            cold[id] = coldStart(codec: id, grainFloorFor: grainFloor ? index : nil)
+            cold[id] = coldStart(codec: id, frame: index, floor: floor, fromFeatures: frameFeaturePrior)
         }
         return FramePlan(features: features, codecs: codecs, warmStarts: warm, coldStarts: cold)
     }

@@ -51,6 +51,8 @@ public struct ShotHistory: Sendable {
         var geometry: [Int]
         /// `FrameFeatures.noiseSigma`: the grain, in code values at the frame's depth.
         var grain: Double
+        /// What the frame's own prior reads (`SearchPrior.forFrame`).
+        var cues: SearchPrior.FrameCues
     }
 
     /// The largest tone distance (`FrameSignature.distance`) at which a frame after a
@@ -98,7 +100,8 @@ public struct ShotHistory: Sendable {
     public mutating func recordFrame(_ analysis: FrameAnalyzer.Result, index: Int) -> Change {
         let f = analysis.features
         let look = Look(signature: analysis.signature, monochrome: f.monochrome, texture: f.texture,
-                        geometry: [f.width, f.height, f.channels, f.bitDepth], grain: f.noiseSigma)
+                        geometry: [f.width, f.height, f.channels, f.bitDepth], grain: f.noiseSigma,
+                        cues: SearchPrior.FrameCues(f))
         let previous = looks.keys.filter { $0 < index }.max().flatMap { looks[$0] }
         looks[index] = look
         newest = max(newest, index)
@@ -161,6 +164,21 @@ public struct ShotHistory: Sendable {
             if !scaled.isEmpty { return SearchPrior.combining(scaled, codec: codec) }
         }
         return SearchPrior.combining(recorded.map(\.1), codec: codec)
+    }
+
+    /// Where frame `index`, without a warm start, starts for `codec` under `floor`: once
+    /// frames of the run are done, the run's prior (`coldStart(codec:grainFloorFor:)`);
+    /// before that, the prior the frame's own analysis predicts (`SearchPrior.forFrame`)
+    /// where the codec's knob has a model, else the codec's general prior.
+    /// `fromFeatures` false skips the frame's own prior (the prior as it was before it).
+    public func coldStart(codec: CodecID, frame index: Int, floor: QualityFloor,
+                          fromFeatures: Bool = true) -> QualitySearch.WarmStart? {
+        let runHasBoundaries = boundaries.values.contains { $0[codec] != nil }
+        if fromFeatures, !runHasBoundaries, let cues = looks[index]?.cues,
+           let own = SearchPrior.forFrame(cues, floor: floor, codec: codec) {
+            return own
+        }
+        return coldStart(codec: codec, grainFloorFor: floor.grainRetention != nil ? index : nil)
     }
 
     /// Records where frame `index`'s search found the boundary for `codec`.

@@ -21,6 +21,12 @@ actor ShotMemory {
         history.coldStart(codec: codec, grainFloorFor: index)
     }
 
+    /// Where frame `index`, without a warm start, starts; see
+    /// `ShotHistory.coldStart(codec:frame:floor:fromFeatures:)`.
+    func coldStart(codec: CodecID, frame index: Int, floor: QualityFloor, fromFeatures: Bool) -> QualitySearch.WarmStart? {
+        history.coldStart(codec: codec, frame: index, floor: floor, fromFeatures: fromFeatures)
+    }
+
     /// Records where frame `index`'s search found the boundary for `codec`.
     func recordBoundary(_ warm: QualitySearch.WarmStart, codec: CodecID, index: Int) {
         history.recordBoundary(warm, codec: codec, index: index)
