@@ -37,9 +37,9 @@ struct LosslessChoiceTests {
         #expect(kept([(ht, base), (j2k, Int(Double(base) / j2kMargin) - 100)]) == .j2k)
         #expect(CodecStrategy.losslessChoice([.htj2k: base]) == .htj2k)
         #expect(CodecStrategy.losslessChoice([:]) == nil)
-        // The lossy rule is unchanged.
+        // At a lossy profile auto is HTJ2K.
         let lossy = CodecStrategy(choice: .auto)
-        #expect(lossy.candidates(settled: nil) == [.htj2k, .j2k])
+        #expect(lossy.candidates(settled: nil) == [.htj2k])
     }
 
     /// Counts the encodes of the codecs it hands out: of whole frames and of samples.

@@ -66,15 +66,16 @@ struct RealCodecRunTests {
         return (catalog, encodes)
     }
 
-    @Test("auto decides per shot: both codecs on the first frame of each shot, one for the frames after it")
+    @Test("auto at C1 encodes every frame with HTJ2K alone, the first of each shot too")
     func autoPerShot() async throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }
         // Two shots of two frames: a mid-grey scene, then a much brighter one (a cut).
         let (_, encodes) = try await Self.autoRun(dir, shifts: [0, 0, 0.3, 0.3])
-        #expect(encodes.map { ($0.j2k > 0 ? 1 : 0) + ($0.htj2k > 0 ? 1 : 0) } == [2, 1, 2, 1])
+        #expect(encodes.map(\.j2k) == [0, 0, 0, 0])
+        #expect(encodes.allSatisfy { $0.htj2k > 0 })
     }
 
-    @Test("a cut back to an earlier shot keeps that shot's codec and starts from its boundary")
+    @Test("a cut back to an earlier shot starts from that shot's boundary")
     func returnToEarlierShot() async throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }
         // Shot A, shot B (much brighter), shot A again: A A B B A.
@@ -83,8 +84,10 @@ struct RealCodecRunTests {
             try catalog.count("features", where: "json LIKE '%\"isSceneCut\":true%' AND frameId = (SELECT id FROM frames WHERE name = 'shot_000\($0).dpx')")
         }
         #expect(cuts == [0, 0, 1, 0, 1])
-        #expect(encodes.map { ($0.j2k > 0 ? 1 : 0) + ($0.htj2k > 0 ? 1 : 0) } == [2, 1, 2, 1, 1], "the return to shot A tries one codec")
-        #expect(encodes[4].j2k + encodes[4].htj2k <= 2, "the return starts at shot A's boundary: \(encodes)")
+        #expect(encodes.map(\.j2k) == [0, 0, 0, 0, 0])
+        // Warm from shot A's boundary: fewer encodes than shot A's cold first frame
+        // (observed 3 against 5 with HTJ2K's step knob).
+        #expect(encodes[4].htj2k <= 3 && encodes[4].htj2k < encodes[0].htj2k, "the return starts at shot A's boundary: \(encodes)")
     }
 
     /// The payload bytes of the candidate a run kept, from its output's seal.
@@ -96,15 +99,14 @@ struct RealCodecRunTests {
         return kept.bytes
     }
 
-    @Test("auto after a cut tries JPEG 2000 at the largest size that could beat HTJ2K: one encode when it cannot, its own search when it can")
-    func autoHoldsJPEG2000UnderHTJ2K() async throws {
+    @Test("auto at a lossy profile is HTJ2K: no JPEG 2000 encode, the same file as --codec htj2k")
+    func autoIsHTJ2KAtLossyProfiles() async throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }
         // A mostly black CG frame (HTJ2K far smaller) and a photographic scan (JPEG 2000 smaller).
         let beach = try ImageFile.read(contentsOf: Corpus.url("sequence/beachball_0001.dpx")).pixels
         let cannon = try ImageFile.read(contentsOf: Corpus.url("photos/Cannon_log10.dpx")).pixels
         let frames = [("cg", try SyntheticFrames.crop(beach, x: 512, y: 384, width: 512, height: 384)),
                       ("scan", try SyntheticFrames.crop(cannon, x: 200, y: 150, width: 320, height: 240))]
-        var winners: [String] = []
         for (name, frame) in frames {
             let src = dir.file("src-\(name)")
             try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
@@ -112,7 +114,6 @@ struct RealCodecRunTests {
             var kept: [CodecChoice: (report: FrameReport, bytes: Int)] = [:]
             for choice in [CodecChoice.htj2k, .j2k, .auto] {
                 let out = dir.file("out-\(name)-\(choice.rawValue)")
-                // The auto ceiling is what is tested, on the SSIM/PSNR floors alone.
                 let floor = Profile.c1.floor(grainRetention: 0, banding: 0, bandingRise: 0)
                 let settings = CompressionSettings(profile: .c1, floor: floor, codec: choice, jobs: 1)
                 let result = try await CompressionRun(sources: [src], output: out, settings: settings,
@@ -122,25 +123,12 @@ struct RealCodecRunTests {
                 kept[choice] = (report, try Self.keptPayloadBytes(out, report))
                 if choice == .auto {
                     let catalog = try Catalog(url: out.appendingPathComponent(Catalog.fileName))
-                    let j2kEncodes = try catalog.count("iterations", where: "codec = 'j2k'")
-                    let ht = try #require(kept[.htj2k]).bytes, j2 = try #require(kept[.j2k]).bytes
-                    let expected = Double(j2) * CodecStrategy.autoMargin < Double(ht) ? "j2k" : "htj2k"
-                    #expect(report.codec?.rawValue == expected, "\(name): HTJ2K \(ht) B, JPEG 2000 \(j2) B")
-                    if expected == "htj2k" {
-                        #expect(j2kEncodes <= 1, "\(name): JPEG 2000 needed \(j2kEncodes) encodes to lose")
-                        #expect(kept[.auto]?.bytes == ht)
-                    } else {
-                        // Its own search, started from the ceiling: within the size tolerance of a free search.
-                        #expect(abs(Double(kept[.auto]!.bytes) / Double(j2) - 1) <= 0.021, "\(name): \(kept[.auto]!.bytes) vs \(j2)")
-                    }
-                    winners.append(try #require(report.codec?.rawValue))
+                    #expect(try catalog.count("iterations", where: "codec = 'j2k'") == 0)
+                    #expect(report.codec == .htj2k)
+                    #expect(kept[.auto]?.bytes == kept[.htj2k]?.bytes, "\(name)")
                 }
             }
         }
-        // JPEG 2000 saves less than the 30 % it must save here
-        // (`CodecStrategy.autoMargin`): HTJ2K is kept at one JPEG 2000 encode. The
-        // branch where JPEG 2000 wins is `CodecStrategyTests`'.
-        #expect(winners == ["htj2k", "htj2k"])
     }
 
     @Test("lossless is exact and the source is rebuilt from the seal", arguments: [CodecChoice.j2k, .htj2k, .auto])

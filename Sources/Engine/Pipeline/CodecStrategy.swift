@@ -6,9 +6,9 @@ import ImageCore
 /// (DESIGN.md §4). Every rule of `auto` lives here; the shot history only remembers
 /// what it settled on.
 ///
-/// `auto` tries HTJ2K and JPEG 2000 on the first frame of each shot and keeps HTJ2K
-/// unless JPEG 2000's file is at least 30 % smaller (`autoMargin`); the frames after it
-/// in the shot use the codec it kept.
+/// At a lossy profile `auto` is HTJ2K (`lossyCandidates`). The rule for several
+/// lossy candidates (`ceiling`, `pick` with `autoMargin`) applies when that list holds
+/// more than one codec.
 ///
 /// For the lossless profile `auto` weighs time as well as size, because lossless files
 /// of one frame differ by a few percent to a few tens of percent between codecs while
@@ -31,6 +31,13 @@ struct CodecStrategy: Sendable {
     /// a 5 % margin had kept it from the first frame. As for lossless, JPEG 2000 must save
     /// 30 % to pay for its time; `--codec j2k` gives the smaller files.
     static let autoMargin = 1.30
+
+    /// The lossy candidates of `auto`. JPEG 2000 is not one: with `autoMargin` it still
+    /// cost a JPEG 2000 encode on every shot's first frame, and on the 24-frame 4K
+    /// photographs' reel at C1 it won one shot and saved 0.1 % of the reel's bytes
+    /// (19.375:1 against 19.353:1) for 1.9× the CPU (119 s against 63 s) and 10.4× a
+    /// frame's memory per frame in flight against 7.1× (BENCHMARKS.md "throughput").
+    static let lossyCandidates: [CodecID] = [.htj2k]
 
     /// The lossless candidates of `auto`, cheapest first, each with the factor by which
     /// its file must be smaller than the cheaper choice's to be kept. Measured on
@@ -77,13 +84,13 @@ struct CodecStrategy: Sendable {
     }
 
     /// The codecs to search, in order: the named one; for `auto` the codec the shot
-    /// settled on, or HTJ2K then JPEG 2000 (whose target-size knob can then be held
-    /// to the sizes that could still win, see `ceiling`); lossless, `losslessCandidates`.
+    /// settled on, or `lossyCandidates` (a later one's target-size knob can be held to
+    /// the sizes that could still win, see `ceiling`); lossless, `losslessCandidates`.
     func candidates(settled: CodecID?) -> [CodecID] {
         if let id = choice.codecID { return [id] }
         if let settled { return [settled] }
         if lossless { return Self.losslessCandidates.map(\.id) }
-        return [.htj2k, .j2k]
+        return Self.lossyCandidates
     }
 
     /// True when the frame's result should be remembered for its shot.

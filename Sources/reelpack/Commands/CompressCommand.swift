@@ -15,15 +15,14 @@ struct CompressCommand: AsyncParsableCommand {
               C2        SSIM ≥ 0.90, PSNR ≥ 33 dB, tile SSIM ≥ 0.80 (aggressive)
             A frame where no lossy setting meets the floors is stored losslessly.
 
-            --codec auto encodes the first frame of each shot (after every scene cut) with
-            both HTJ2K and JPEG 2000 and keeps, for the rest of the shot, HTJ2K unless
-            JPEG 2000's file is at least 30 % smaller. JPEG 2000 is tried first at the
-            largest size that would win, so where HTJ2K wins it costs one encode. Why
-            (24-frame 4096x2160 10-bit reels at C1 on two cores, BENCHMARKS.md
-            "throughput"): JPEG 2000 took 2.3x HTJ2K's CPU; its files were 18 % smaller
-            on photographic scans and no smaller on heavy grain over a shot. Pass
-            --codec j2k for the smaller files. A cut back to a shot seen before keeps
-            that shot's codec and starts its search where that shot left off.
+            At C0, C1 and C2, --codec auto encodes with HTJ2K. Why (24-frame 4096x2160
+            10-bit reels at C1 on two cores, BENCHMARKS.md "throughput"): JPEG 2000 took
+            2.3x HTJ2K's CPU when forced; its files were 18 % smaller on the scaled-up
+            photographs and no smaller on heavy grain over a shot. Tried on each shot's
+            first frame and kept only where it saved 30 %, it won one shot of the
+            photographs, saved 0.1 % of the reel for 1.9x the CPU, and took 10x a
+            frame's memory. Pass --codec j2k for the smaller files. A cut back to a shot
+            seen before starts its search where that shot left off.
 
             With --profile lossless, --codec auto weighs time and memory as well as size:
             on the first frame of each shot HTJ2K and JPEG 2000 each encode the centre
