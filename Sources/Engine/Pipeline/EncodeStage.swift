@@ -177,12 +177,27 @@ struct FrameEncoder: Sendable {
         // is the payload and the digest of the samples as restored.
         // The digest of the samples as restored is taken only of a candidate that can be
         // kept (`CandidateMeasure.keepable`): the search keeps the smallest passing one.
-        let outcome = try search.run(warm: warm, prior: coldStart) { p -> QualitySearch.Evaluation<(Data, String?)> in
-            let payload = try codec.encode(pixels, mode: .lossy(quality: p))
-            let stored = try codec.decode(payload).pixels
-            let m = try measure.measure(stored, bytes: payload.count)
-            return .init(bytes: payload.count, measurement: m,
-                         payload: (payload, measure.keepable ? subject.restoredSHA256(stored) : nil))
+        // A candidate its own codec cannot decode cannot be measured, nor kept: the frame
+        // is stored losslessly and its seal says why.
+        let outcome: QualitySearch.Outcome<(Data, String?)>
+        do {
+            outcome = try search.run(warm: warm, prior: coldStart) { p -> QualitySearch.Evaluation<(Data, String?)> in
+                let payload = try codec.encode(pixels, mode: .lossy(quality: p))
+                let stored: PixelBuffer
+                do {
+                    stored = try codec.decode(payload).pixels
+                } catch {
+                    throw UndecodableCandidate(parameter: p, error: String(describing: error))
+                }
+                let m = try measure.measure(stored, bytes: payload.count)
+                return .init(bytes: payload.count, measurement: m,
+                             payload: (payload, measure.keepable ? subject.restoredSHA256(stored) : nil))
+            }
+        } catch let undecodable as UndecodableCandidate {
+            if held { return Attempt(encoded: nil, iterations: []) }
+            let stop = QualitySearch.StopReason.undecodableCandidate(parameter: undecodable.parameter, error: undecodable.error)
+            let e = try lossless(subject, with: codec, measure: &measure, fellBack: true, stop: stop, trace: [])
+            return Attempt(encoded: e, iterations: e.iterations)
         }
         guard let best = outcome.best else {
             if held { return Attempt(encoded: nil, iterations: outcome.iterations) }
@@ -223,6 +238,12 @@ struct FrameEncoder: Sendable {
         return EncodedCandidate(codec: codec, payload: payload, decodedSHA256: subject.restoredSHA256(stored), measurement: m,
                                 parameter: nil, fellBack: fellBack, stop: stop, iterations: iterations, next: nil)
     }
+}
+
+/// A lossy candidate its codec could not decode.
+private struct UndecodableCandidate: Error {
+    var parameter: Double
+    var error: String
 }
 
 /// Measures one codec's candidates against the frame's source.

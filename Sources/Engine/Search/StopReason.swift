@@ -31,6 +31,10 @@ extension QualitySearch {
         /// The frame is smaller than the SSIM window: no lossy setting can be measured,
         /// so none is tried and the frame is stored losslessly.
         case frameTooSmallToMeasure(width: Int, height: Int, window: Int)
+        /// The codec could not decode what it encoded at `parameter` (a library defect:
+        /// OpenJPH 0.9 writes such code-blocks on some 16-bit frames): no lossy file of
+        /// this codec can be proven, so the frame is stored losslessly.
+        case undecodableCandidate(parameter: Double, error: String)
 
         public var description: String {
             switch self {
@@ -47,6 +51,8 @@ extension QualitySearch {
             case .noSettingPassed: "no setting met the floors"
             case .frameTooSmallToMeasure(let w, let h, let window):
                 "frame is \(w)×\(h), smaller than the \(window)×\(window) SSIM window: no lossy setting can be measured, stored losslessly"
+            case .undecodableCandidate(let p, let error):
+                "the codec could not decode its own file at setting \(String(format: "%.3f", p)) (\(error)): stored losslessly"
             }
         }
 

@@ -23,7 +23,8 @@ import ImageCore
 /// background cannot hide grain wiped from a face.
 ///
 /// Memory: the source's band, one float per colour sample (twice the frame's UInt16
-/// size for its colour planes), held as long as the reference.
+/// size for its colour planes), held as long as the reference; none for a source
+/// without measurable grain.
 public final class GrainReference: Sendable {
     /// The source's grain (`GrainEstimate`), from the same pass.
     public let estimate: GrainEstimate
@@ -56,9 +57,10 @@ public final class GrainReference: Sendable {
         channels = scan.channels
         tilesAcross = scan.tilesAcross
         tilesDown = scan.tilesDown
-        bands = scan.bands
-        let perPlane = scan.tilesAcross * scan.tilesDown
         let exempt = GrainEstimate.exemptBelow(bitDepth: source.bitDepth)
+        // Without measurable grain retention is never measured: the band is not kept.
+        bands = estimate.sigma >= exempt ? scan.bands : []
+        let perPlane = scan.tilesAcross * scan.tilesDown
         hasMeasurableGrain = estimate.sigma >= exempt
         let threshold = max(exempt, 0.25 * estimate.sigma) * GrainBand.whiteNoiseGain
         var grain = [Double](repeating: 0, count: perPlane)
