@@ -80,18 +80,5 @@ enum CompareBench {
         return seconds(Int32(RUSAGE_SELF.rawValue)) + seconds(Int32(RUSAGE_CHILDREN.rawValue))
     }
 
-    /// Runs async work to completion from synchronous code.
-    private static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-        let box = ResultBox<T>()
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            do { box.value = .success(try await body()) } catch { box.value = .failure(error) }
-            done.signal()
-        }
-        done.wait()
-        return try box.value!.get()
-    }
 
-    // @unchecked Sendable: written once by the task, read after the semaphore.
-    private final class ResultBox<T>: @unchecked Sendable { var value: Result<T, any Error>? }
 }

@@ -354,19 +354,5 @@ enum EngineBench {
         }
     }
 
-    /// Runs async work to completion from synchronous code.
-    private static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-        let box = ResultBox<T>()
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
-            done.signal()
-        }
-        done.wait()
-        guard let result = box.result else { throw EngineError(.unavailable, "no result") }
-        return try result.get()
-    }
 
-    // Written once by the task before `done.signal()`, read after `done.wait()`: no overlap.
-    private final class ResultBox<T>: @unchecked Sendable { var result: Result<T, any Error>? }
 }

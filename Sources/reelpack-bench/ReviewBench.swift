@@ -59,25 +59,6 @@ enum ReviewBench {
         }
     }
 
-    /// Runs async work to completion from the benchmarks' synchronous entry points.
-    static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-        let box = ResultBox<T>()
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
-            done.signal()
-        }
-        done.wait()
-        return try box.result!.get()
-    }
 
-    static func blocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
-        try! blocking { () async throws -> T in await body() }
-    }
 }
 
-/// The result handed from the task to the waiting thread; the semaphore orders the
-/// write before the read, so the unchecked Sendable is safe.
-private final class ResultBox<T>: @unchecked Sendable {
-    var result: Result<T, any Error>?
-}
