@@ -26,7 +26,7 @@ struct EncodeSubject: Sendable {
 
     init(_ loaded: LoadedFrame, features: FrameFeatures, settings: CompressionSettings, threads: Int) throws {
         source = loaded.frame.pixels
-        monochrome = settings.storeMonochromeAsOneChannel && source.channels == 3 && features.monochrome
+        monochrome = Monochrome.storesOnePlane(allowed: settings.storeMonochromeAsOneChannel, channels: source.channels, features: features)
         pixels = monochrome ? try Monochrome.firstPlane(source) : source
         // The load stage scanned the band of what is encoded (`FrameLoader.load`).
         grain = settings.profile.isLossless ? nil : loaded.grain ?? GrainReference(source: pixels, threads: threads)

@@ -44,7 +44,7 @@ struct FrameLoader: Sendable {
         let pixels = frame.pixels
         var grain = keepsGrain ? GrainReference(source: pixels, threads: cores.threads) : nil
         let analysis = FrameAnalyzer.analyze(pixels, grain: grain?.estimate)
-        if grain != nil, monochromeAsOnePlane, pixels.channels == 3, analysis.features.monochrome {
+        if grain != nil, Monochrome.storesOnePlane(allowed: monochromeAsOnePlane, channels: pixels.channels, features: analysis.features) {
             grain = GrainReference(source: try Monochrome.firstPlane(pixels), threads: cores.threads)
         }
         return LoadedFrame(sourceBytes: data.count, frame: frame, sha256: Digest.sha256(data),

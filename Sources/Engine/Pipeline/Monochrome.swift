@@ -5,6 +5,12 @@ import ImageCore
 /// `CompressionSettings.storeMonochromeAsOneChannel`); these turn it back and compare it
 /// with the source without building the three-plane copy where that can be avoided.
 enum Monochrome {
+    /// True when a frame is stored as one plane: the setting allows it, the frame has
+    /// three channels, and its analysis found them equal.
+    static func storesOnePlane(allowed: Bool, channels: Int, features: FrameFeatures) -> Bool {
+        allowed && channels == 3 && features.monochrome
+    }
+
     /// The first plane of a frame as a one-channel frame.
     static func firstPlane(_ p: PixelBuffer) throws -> PixelBuffer {
         try PixelBuffer(width: p.width, height: p.height, channels: 1, bitDepth: p.bitDepth,
